@@ -1,0 +1,1 @@
+"""Ningju 凝聚: grassroots Party-building work platform."""

@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from ninja.security import APIKeyCookie, HttpBearer
+
+from ningju.accounts.services import token_user
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer nj_...`` tokens created on the account page."""
+
+    openapi_scheme = "bearer"
+
+    def authenticate(self, request, token):
+        user = token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser session, with Django's CSRF check on unsafe methods."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def authenticate(self, request, key):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_active:
+            return user
+        return None
+
+
+def require_module(request, module: str) -> None:
+    if not request.auth.can(module):
+        raise PermissionDenied("当前角色无权使用该功能")

@@ -1,0 +1,61 @@
+"""One JSON error shape for the whole API.
+
+    {"error": {"code": "validation_error", "message": "请求数据不合法", "fields": [{"field": "...", "message": "..."}]}}
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, fields: list | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.fields = status, code, message, fields or []
+
+
+def error_body(code: str, message: str, fields: list | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or []}}
+
+
+def _loc(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "data")]
+    return ".".join(parts) or "body"
+
+
+def install(api):
+    @api.exception_handler(NinjaValidationError)
+    def _validation(request, exc):
+        fields = [{"field": _loc(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors]
+        return api.create_response(request, error_body("validation_error", "请求数据不合法", fields), status=400)
+
+    @api.exception_handler(DjangoValidationError)
+    def _domain_validation(request, exc):
+        if hasattr(exc, "error_dict"):
+            fields = [{"field": f, "message": m} for f, msgs in exc.message_dict.items() for m in msgs]
+        else:
+            fields = [{"field": "", "message": m} for m in exc.messages]
+        message = fields[0]["message"] if fields else "请求数据不合法"
+        return api.create_response(request, error_body("invalid", message, fields), status=400)
+
+    @api.exception_handler(AuthenticationError)
+    def _auth(request, exc):
+        return api.create_response(request, error_body("not_authenticated", "未登录或令牌无效"), status=401)
+
+    @api.exception_handler(PermissionDenied)
+    def _forbidden(request, exc):
+        return api.create_response(request, error_body("forbidden", str(exc) or "无权访问"), status=403)
+
+    @api.exception_handler(Http404)
+    def _not_found(request, exc):
+        return api.create_response(request, error_body("not_found", "对象不存在或无权查看"), status=404)
+
+    @api.exception_handler(ApiError)
+    def _api_error(request, exc):
+        return api.create_response(request, error_body(exc.code, exc.message, exc.fields), status=exc.status)
+
+    @api.exception_handler(HttpError)
+    def _http_error(request, exc):
+        return api.create_response(request, error_body("http_error", str(exc)), status=exc.status_code)

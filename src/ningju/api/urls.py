@@ -1,0 +1,27 @@
+from ninja import NinjaAPI
+
+from ningju.geo.api import router as geo_router
+from ningju.orgs.api import router as orgs_router
+from ningju.people.api import router as people_router
+
+from . import errors
+from .auth import SessionAuth, TokenAuth
+from .core import router as core_router
+
+api = NinjaAPI(
+    title="凝聚 Ningju API",
+    version="1",
+    description="基层党建工作平台接口。认证:Authorization: Bearer <令牌>(在“我的”页面创建,或 POST /auth/token),"
+                "或浏览器会话(需 CSRF)。所有数据均按账号的组织范围过滤。",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+errors.install(api)
+api.add_router("/", core_router)
+api.add_router("/", geo_router)
+api.add_router("/", orgs_router)
+api.add_router("/", people_router)
+
+urlpatterns = api.urls

@@ -1,0 +1,76 @@
+"""Roles and what each may use.
+
+A role is a registered code; its entry says which modules appear in the role's navigation and
+may be reached by its pages and API, whether its scope follows the territory (division subtree of
+its organisation) or only the organisation subtree, and whether it may see sensitive personal data
+(ID number, phone) unmasked.
+"""
+
+from dataclasses import dataclass
+
+# Module codes used for navigation and permission checks.
+M_HOME = "home"
+M_GEO = "geo"
+M_ORGS = "orgs"
+M_PEOPLE = "people"
+M_PEOPLE_EDIT = "people.edit"
+M_ORGS_EDIT = "orgs.edit"
+M_AUDIT = "audit"
+M_ACCOUNTS = "accounts"
+M_PROFILE = "profile"
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    label: str
+    modules: frozenset[str]
+    territorial: bool  # scope covers the division subtree of the role's organisation
+    sees_sensitive: bool  # sees ID numbers and phones unmasked within scope
+    staff: bool = True
+
+
+ROLES: dict[str, Role] = {}
+
+
+def _register(role: Role) -> Role:
+    ROLES[role.code] = role
+    return role
+
+
+CITY_ORG = _register(Role(
+    "city_org", "市委组织部", frozenset({M_HOME, M_GEO, M_ORGS, M_ORGS_EDIT, M_PEOPLE, M_PEOPLE_EDIT,
+                                          M_AUDIT, M_ACCOUNTS, M_PROFILE}),
+    territorial=True, sees_sensitive=True))
+DISTRICT_ORG = _register(Role(
+    "district_org", "县(市、区)委组织部", frozenset({M_HOME, M_GEO, M_ORGS, M_ORGS_EDIT, M_PEOPLE,
+                                                    M_PEOPLE_EDIT, M_AUDIT, M_ACCOUNTS, M_PROFILE}),
+    territorial=True, sees_sensitive=True))
+INDUSTRY_DEPT = _register(Role(
+    "industry_dept", "行业主管部门", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PROFILE}),
+    territorial=False, sees_sensitive=False))
+TOWN_SECRETARY = _register(Role(
+    "town_secretary", "乡镇(街道)党(工)委书记", frozenset({M_HOME, M_GEO, M_ORGS, M_PEOPLE, M_PEOPLE_EDIT,
+                                                          M_PROFILE}),
+    territorial=True, sees_sensitive=False))
+VILLAGE_SECRETARY = _register(Role(
+    "village_secretary", "村(社区)党组织书记", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PEOPLE_EDIT, M_PROFILE}),
+    territorial=True, sees_sensitive=False))
+STATION_MANAGER = _register(Role(
+    "station_manager", "平台企业/站点负责人", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PEOPLE_EDIT, M_PROFILE}),
+    territorial=False, sees_sensitive=True))
+INSTRUCTOR = _register(Role(
+    "instructor", "党建指导员", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PROFILE}),
+    territorial=False, sees_sensitive=False))
+SUPERVISOR = _register(Role(
+    "supervisor", "督导组成员", frozenset({M_HOME, M_GEO, M_ORGS, M_PROFILE}),
+    territorial=True, sees_sensitive=False))
+WORKER = _register(Role(
+    "worker", "新就业群体从业人员", frozenset({M_HOME, M_PROFILE}),
+    territorial=False, sees_sensitive=False, staff=False))
+
+ROLE_CHOICES = [(r.code, r.label) for r in ROLES.values()]
+
+
+def role(code: str) -> Role:
+    return ROLES[code]

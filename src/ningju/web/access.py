@@ -1,0 +1,35 @@
+"""Page access helpers: module permissions (403) and the htmx partial/full page choice."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+
+
+def module_required(module: str):
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not request.user.can(module):
+                raise PermissionDenied("当前角色无权使用该功能")
+            return view(request, *args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def render_htmx(request, full_template: str, partial_template: str, context: dict):
+    """Render only the partial for htmx requests (not boosted), the whole page otherwise."""
+    htmx = getattr(request, "htmx", None)
+    template = partial_template if htmx and not htmx.boosted else full_template
+    return render(request, template, context)
+
+
+def attach_errors(form, exc) -> None:
+    """Show a service's ValidationError on the form, field by field where it names fields."""
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, exc.messages)

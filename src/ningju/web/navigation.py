@@ -1,0 +1,34 @@
+"""The navigation: one entry per module, shown only to roles that may use it."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from ningju.core import roles
+
+
+@dataclass(frozen=True)
+class NavItem:
+    module: str
+    label: str
+    url_name: str
+    icon: str
+
+
+NAV = [
+    NavItem(roles.M_HOME, "首页", "web:home", "⌂"),
+    NavItem(roles.M_GEO, "行政区划", "geo:tree", "◫"),
+    NavItem(roles.M_ORGS, "组织", "orgs:list", "⚑"),
+    NavItem(roles.M_PEOPLE, "人员库", "people:list", "☺"),
+    NavItem(roles.M_AUDIT, "审计日志", "web:audit", "✎"),
+    NavItem(roles.M_PROFILE, "我的", "accounts:profile", "☰"),
+]
+
+
+def items_for(user) -> list[dict]:
+    if not user.is_authenticated:
+        return []
+    return [
+        {"label": i.label, "url": reverse(i.url_name), "icon": i.icon, "module": i.module}
+        for i in NAV if user.can(i.module)
+    ]
