@@ -33,7 +33,10 @@ def user_create(*, actor, phone: str, name: str, password: str, role: str = "", 
         raise ValidationError({"phone": "该手机号已注册"})
     user = User(phone=phone, name=name, role=role, organisation=organisation, person=person,
                 is_superuser=is_superuser, is_staff=is_superuser)
-    validate_password(password, user)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
     user.set_password(password)
     user.save()
     audit.record(actor=actor, action=A_USER_CREATED, obj=user, after=audit.snapshot(user), source=source)
@@ -44,7 +47,10 @@ def user_create(*, actor, phone: str, name: str, password: str, role: str = "", 
 def password_change(*, user: User, old_password: str, new_password: str) -> None:
     if not user.check_password(old_password):
         raise ValidationError({"old_password": "原密码不正确"})
-    validate_password(new_password, user)
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from exc
     user.set_password(new_password)
     user.save(update_fields=["password"])
     audit.record(actor=user, action=A_PASSWORD, obj=user)

@@ -22,6 +22,16 @@ class TokenIn(Schema):
     name: str = Field("API", max_length=100)
 
 
+class ErrorDetail(Schema):
+    code: str
+    message: str
+    fields: list[dict]
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
 class TokenOut(Schema):
     token: str
     expires_at: dt.datetime | None
@@ -64,11 +74,11 @@ class AuditOut(Schema):
         return f"{obj.content_type.app_label}.{obj.content_type.model}"
 
 
-@router.post("/auth/token", auth=None, response={201: TokenOut}, summary="以手机号和密码换取API令牌")
+@router.post("/auth/token", auth=None, response={201: TokenOut, 401: ErrorOut, 429: ErrorOut}, summary="以手机号和密码换取API令牌")
 def create_token(request, payload: TokenIn):
     user = authenticate(request, username=payload.phone, password=payload.password)
     if getattr(request, "axes_locked_out", False):
-        raise ApiError(403, "locked_out", "登录失败次数过多,请15分钟后再试")
+        raise ApiError(429, "locked_out", "登录失败次数过多,请15分钟后再试")
     if user is None:
         raise ApiError(401, "invalid_login", "手机号或密码不正确")
     token, raw = account_services.token_create(user=user, name=payload.name)
