@@ -14,6 +14,7 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("NINGJU_VAR_DIR", PROJECT_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # the SQLite file and uploads live here
 
 DEBUG = os.environ.get("NINGJU_DEBUG", "1") == "1"
 _DEV_SECRET = "dev-only-secret-key-change-me-in-production-0123456789abcdef"

@@ -127,6 +127,9 @@ class ScopeGrant(models.Model):
         verbose_name = verbose_name_plural = "授权范围"
         constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="grant_unique")]
 
+    def __str__(self):
+        return f"{self.user} → {self.organisation}"
+
 
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()

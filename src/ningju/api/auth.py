@@ -22,6 +22,14 @@ class SessionAuth(APIKeyCookie):
 
     param_name = settings.SESSION_COOKIE_NAME
 
+    def _get_key(self, request):
+        # Without a logged-in session there is nothing for CSRF to protect: answer 401, not a
+        # CSRF 403 (a request with a missing, bad or revoked token ends up here).
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request, key):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_active:

@@ -20,9 +20,24 @@ def error_body(code: str, message: str, fields: list | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or []}}
 
 
+# Services name model fields; the API's input schemas name the reference fields differently.
+_API_FIELD = {"parent": "parent_id", "division": "division_code", "employer": "employer_id",
+              "home_division": "home_division_code", "__all__": ""}
+
+
 def _loc(loc) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "data")]
     return ".".join(parts) or "body"
+
+
+def referenced_or_400(model, user, field: str, label: str, **lookup):
+    """An object named in a request body: one the user may not see is a field error, not a 404."""
+    from ningju.core.scoping import get_visible_or_404
+
+    try:
+        return get_visible_or_404(model, user, **lookup)
+    except Http404:
+        raise DjangoValidationError({field: f"{label}不存在或不在管辖范围内"}) from None
 
 
 def install(api):
@@ -34,7 +49,8 @@ def install(api):
     @api.exception_handler(DjangoValidationError)
     def _domain_validation(request, exc):
         if hasattr(exc, "error_dict"):
-            fields = [{"field": f, "message": m} for f, msgs in exc.message_dict.items() for m in msgs]
+            fields = [{"field": _API_FIELD.get(f, f), "message": m}
+                      for f, msgs in exc.message_dict.items() for m in msgs]
         else:
             fields = [{"field": "", "message": m} for m in exc.messages]
         message = fields[0]["message"] if fields else "请求数据不合法"
@@ -58,4 +74,8 @@ def install(api):
 
     @api.exception_handler(HttpError)
     def _http_error(request, exc):
+        if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+            message = "请求体不是合法的JSON"
+            body = error_body("invalid_json", message, [{"field": "body", "message": message}])
+            return api.create_response(request, body, status=400)
         return api.create_response(request, error_body("http_error", str(exc)), status=exc.status_code)

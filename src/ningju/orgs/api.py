@@ -3,6 +3,7 @@ from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from ningju.api.auth import require_module
+from ningju.api.errors import referenced_or_400
 from ningju.api.pagination import PagePagination
 from ningju.core import roles
 from ningju.core.scoping import get_visible_or_404
@@ -65,10 +66,10 @@ def _resolve(request, data: dict) -> dict:
     out = {}
     for key, value in data.items():
         if key == "parent_id":
-            out["parent"] = (get_visible_or_404(Organisation, request.auth, pk=value)
+            out["parent"] = (referenced_or_400(Organisation, request.auth, key, "上级组织", pk=value)
                              if value is not None else None)
         elif key == "division_code":
-            out["division"] = get_visible_or_404(Division, request.auth, code=value)
+            out["division"] = referenced_or_400(Division, request.auth, key, "所在区划", code=value)
         else:
             out[key] = value.value if hasattr(value, "value") else value
     return out

@@ -4,9 +4,9 @@ from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from ningju.api.auth import require_module
+from ningju.api.errors import referenced_or_400
 from ningju.api.pagination import PagePagination
 from ningju.core import roles
-from ningju.core.scoping import get_visible_or_404
 from ningju.geo.models import Division
 from ningju.orgs.models import Organisation
 
@@ -71,9 +71,11 @@ def _resolve(request, data: dict) -> dict:
     out = {}
     for key, value in data.items():
         if key == "employer_id":
-            out["employer"] = get_visible_or_404(Organisation, request.auth, pk=value) if value else None
+            out["employer"] = (referenced_or_400(Organisation, request.auth, key, "所在企业/站点", pk=value)
+                               if value else None)
         elif key == "home_division_code":
-            out["home_division"] = get_visible_or_404(Division, request.auth, code=value) if value else None
+            out["home_division"] = (referenced_or_400(Division, request.auth, key, "居住地", code=value)
+                                    if value else None)
         else:
             out[key] = value.value if hasattr(value, "value") else value
     return out
