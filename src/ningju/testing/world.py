@@ -39,34 +39,35 @@ def build_world() -> World:
     d["zhongxing"] = division("410811008000", "中星街道", Level.TOWN, d["sy"])
     d["zhongma"] = division("410811008202", "中马村", Level.VILLAGE, d["zhongxing"])
 
-    o, O = w.org, OrganisationFactory
-    o["city"] = O(name="焦作市委", kind=Kind.PARTY_COMMITTEE, division=d["city"])
-    o["city_org"] = O(name="焦作市委组织部", kind=Kind.ORG_DEPARTMENT, division=d["city"], parent=o["city"])
-    o["qy"] = O(name="沁阳市委", kind=Kind.PARTY_COMMITTEE, division=d["qy"], parent=o["city"])
-    o["qy_org"] = O(name="沁阳市委组织部", kind=Kind.ORG_DEPARTMENT, division=d["qy"], parent=o["qy"])
-    o["sy"] = O(name="山阳区委", kind=Kind.PARTY_COMMITTEE, division=d["sy"], parent=o["city"])
-    o["sy_org"] = O(name="山阳区委组织部", kind=Kind.ORG_DEPARTMENT, division=d["sy"], parent=o["sy"])
-    o["group"] = O(name="督导第一组", kind=Kind.SUPERVISION_GROUP, division=d["sy"], parent=o["sy_org"])
-    o["transport"] = O(name="沁阳市交通运输局", kind=Kind.INDUSTRY_DEPARTMENT, division=d["qy"], parent=o["qy"])
-    o["market"] = O(name="沁阳市市场监管局", kind=Kind.INDUSTRY_DEPARTMENT, division=d["qy"], parent=o["qy"])
-    o["e1"] = O(name="网约车平台沁阳站", kind=Kind.PLATFORM_ENTERPRISE, industry=Industry.RIDE_HAILING,
+    o, org = w.org, OrganisationFactory
+    o["city"] = org(name="焦作市委", kind=Kind.PARTY_COMMITTEE, division=d["city"])
+    o["city_org"] = org(name="焦作市委组织部", kind=Kind.ORG_DEPARTMENT, division=d["city"], parent=o["city"])
+    o["qy"] = org(name="沁阳市委", kind=Kind.PARTY_COMMITTEE, division=d["qy"], parent=o["city"])
+    o["qy_org"] = org(name="沁阳市委组织部", kind=Kind.ORG_DEPARTMENT, division=d["qy"], parent=o["qy"])
+    o["sy"] = org(name="山阳区委", kind=Kind.PARTY_COMMITTEE, division=d["sy"], parent=o["city"])
+    o["sy_org"] = org(name="山阳区委组织部", kind=Kind.ORG_DEPARTMENT, division=d["sy"], parent=o["sy"])
+    o["group"] = org(name="督导第一组", kind=Kind.SUPERVISION_GROUP, division=d["sy"], parent=o["sy_org"])
+    o["transport"] = org(name="沁阳市交通运输局", kind=Kind.INDUSTRY_DEPARTMENT, division=d["qy"], parent=o["qy"])
+    o["market"] = org(name="沁阳市市场监管局", kind=Kind.INDUSTRY_DEPARTMENT, division=d["qy"], parent=o["qy"])
+    o["e1"] = org(name="网约车平台沁阳站", kind=Kind.PLATFORM_ENTERPRISE, industry=Industry.RIDE_HAILING,
                 division=d["qy"], parent=o["transport"])
-    o["s1"] = O(name="网约车太行服务点", kind=Kind.STATION, industry=Industry.RIDE_HAILING,
+    o["s1"] = org(name="网约车太行服务点", kind=Kind.STATION, industry=Industry.RIDE_HAILING,
                 division=d["taihang"], parent=o["e1"])
-    o["e2"] = O(name="外卖平台沁阳站", kind=Kind.PLATFORM_ENTERPRISE, industry=Industry.FOOD_DELIVERY,
+    o["e2"] = org(name="外卖平台沁阳站", kind=Kind.PLATFORM_ENTERPRISE, industry=Industry.FOOD_DELIVERY,
                 division=d["qy"], parent=o["market"])
-    o["s2"] = O(name="外卖覃怀站", kind=Kind.STATION, industry=Industry.FOOD_DELIVERY, division=d["qinhuai"],
+    o["s2"] = org(name="外卖覃怀站", kind=Kind.STATION, industry=Industry.FOOD_DELIVERY, division=d["qinhuai"],
                 parent=o["e2"])
-    o["taihang"] = O(name="太行街道党工委", kind=Kind.PARTY_COMMITTEE, division=d["taihang"], parent=o["qy"])
-    o["luozhuang"] = O(name="罗庄社区党支部", kind=Kind.BRANCH, division=d["luozhuang"], parent=o["taihang"])
-    o["zhongxing"] = O(name="中星街道党工委", kind=Kind.PARTY_COMMITTEE, division=d["zhongxing"], parent=o["sy"])
-    o["zhongma"] = O(name="中马村党支部", kind=Kind.BRANCH, division=d["zhongma"], parent=o["zhongxing"])
+    o["taihang"] = org(name="太行街道党工委", kind=Kind.PARTY_COMMITTEE, division=d["taihang"], parent=o["qy"])
+    o["luozhuang"] = org(name="罗庄社区党支部", kind=Kind.BRANCH, division=d["luozhuang"], parent=o["taihang"])
+    o["zhongxing"] = org(name="中星街道党工委", kind=Kind.PARTY_COMMITTEE, division=d["zhongxing"], parent=o["sy"])
+    o["zhongma"] = org(name="中马村党支部", kind=Kind.BRANCH, division=d["zhongma"], parent=o["zhongxing"])
 
     p, P = w.person, PersonFactory
     p["driver"] = P(name="司机甲", occupation=Occupation.RIDE_HAILING, employer=o["s1"], home_division=d["luozhuang"],
                     political_status=PoliticalStatus.MEMBER)
     p["rider"] = P(name="骑手乙", occupation=Occupation.RIDER, employer=o["s2"], home_division=d["qzs"])
-    p["villager"] = P(name="村民丙", occupation=Occupation.OTHER, home_division=d["zhongma"], id_number=make_id("410811"))
+    p["villager"] = P(name="村民丙", occupation=Occupation.OTHER, home_division=d["zhongma"],
+                      id_number=make_id("410811"))
     p["worker"] = P(name="骑手丁", occupation=Occupation.RIDER, employer=o["s2"], home_division=d["qzs"])
 
     u, U = w.user, UserFactory

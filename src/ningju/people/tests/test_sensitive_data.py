@@ -46,7 +46,7 @@ def test_raw_id_number_is_not_in_the_database_file():
         with connection.cursor() as cur:
             cur.execute("VACUUM INTO %s", [path])
         data = open(path, "rb").read()
-        assert number.encode() not in data and "13787654321".encode() not in data
+        assert number.encode() not in data and b"13787654321" not in data
         # Sanity: the file does hold the person's (not sensitive) name.
         assert "文件检查".encode() in data
         sqlite3.connect(path).close()

@@ -37,11 +37,13 @@ CITY, QINYANG, SHANYANG = "410800000000", "410882000000", "410811000000"
 # Platform enterprises in 沁阳市: (name, industry, supervising department key, stations as (name, town code))
 ENTERPRISES = [
     ("美团外卖沁阳配送服务部", Industry.FOOD_DELIVERY, "market", [
-        ("美团外卖覃怀站", "410882001000"), ("美团外卖太行站", "410882003000"), ("美团外卖沁园站", "410882004000")]),
+        ("美团外卖覃怀站", "410882001000"), ("美团外卖太行站", "410882003000"),
+        ("美团外卖沁园站", "410882004000")]),
     ("饿了么沁阳配送服务部", Industry.FOOD_DELIVERY, "market", [
         ("饿了么怀庆站", "410882002000"), ("饿了么太行站", "410882003000")]),
     ("顺丰速运沁阳营业部", Industry.EXPRESS, "post", [("顺丰沁阳城区网点", "410882001000")]),
-    ("中通快递沁阳分部", Industry.EXPRESS, "post", [("中通沁园网点", "410882004000"), ("中通崇义网点", "410882100000")]),
+    ("中通快递沁阳分部", Industry.EXPRESS, "post", [
+        ("中通沁园网点", "410882004000"), ("中通崇义网点", "410882100000")]),
     ("圆通速递沁阳分部", Industry.EXPRESS, "post", [("圆通怀庆网点", "410882002000")]),
     ("韵达快递沁阳分部", Industry.EXPRESS, "post", [("韵达太行网点", "410882003000")]),
     ("京东物流沁阳营业部", Industry.EXPRESS, "post", [("京东沁阳配送站", "410882004000")]),
@@ -73,7 +75,7 @@ LOGINS = [
     ("13800000006", "郭秀霞", "village_secretary", "village:410882003002", "罗庄社区党支部"),
     ("13800000007", "陈卫东", "station_manager", "station:美团外卖太行站", "美团外卖太行站站长"),
     ("13800000008", "马晓燕", "instructor", "qy_org", "党建指导员(指导3个站点)"),
-    ("13800000009", "冯振华", "supervisor", "group:1", "山阳区五星支部创建督导第一组"),
+    ("13800000009", "冯振华", "supervisor", "group:1", "山阳区督导第一组"),
     ("13800000010", "何俊杰", "worker", None, "外卖骑手(美团外卖太行站)"),
 ]
 
@@ -133,11 +135,16 @@ class Command(BaseCommand):
         t = progress.add_task("组织", total=total)
         step = lambda: progress.advance(t)  # noqa: E731
 
-        city = self._org("city", "中共焦作市委员会", Kind.PARTY_COMMITTEE, CITY, address="焦作市山阳区"); step()
-        self._org("city_org", "中共焦作市委组织部", Kind.ORG_DEPARTMENT, CITY, city, contact_name="周建国"); step()
-        qy = self._org("qy", "中共沁阳市委员会", Kind.PARTY_COMMITTEE, QINYANG, city); step()
-        self._org("qy_org", "中共沁阳市委组织部", Kind.ORG_DEPARTMENT, QINYANG, qy, contact_name="李红梅"); step()
-        sy = self._org("sy", "中共焦作市山阳区委员会", Kind.PARTY_COMMITTEE, SHANYANG, city); step()
+        city = self._org("city", "中共焦作市委员会", Kind.PARTY_COMMITTEE, CITY, address="焦作市山阳区")
+        step()
+        self._org("city_org", "中共焦作市委组织部", Kind.ORG_DEPARTMENT, CITY, city, contact_name="周建国")
+        step()
+        qy = self._org("qy", "中共沁阳市委员会", Kind.PARTY_COMMITTEE, QINYANG, city)
+        step()
+        self._org("qy_org", "中共沁阳市委组织部", Kind.ORG_DEPARTMENT, QINYANG, qy, contact_name="李红梅")
+        step()
+        sy = self._org("sy", "中共焦作市山阳区委员会", Kind.PARTY_COMMITTEE, SHANYANG, city)
+        step()
         sy_org = self._org("sy_org", "中共山阳区委组织部", Kind.ORG_DEPARTMENT, SHANYANG, sy, contact_name="王志强")
         step()
         departments = [
@@ -150,7 +157,8 @@ class Command(BaseCommand):
             ("police", "沁阳市公安局交通警察大队", Kind.GOV_DEPARTMENT, ""),
         ]
         for key, name, kind, industry in departments:
-            self._org(key, name, kind, QINYANG, qy, industry=industry); step()
+            self._org(key, name, kind, QINYANG, qy, industry=industry)
+            step()
         for n, label in enumerate(("第一", "第二", "第三"), start=1):
             self._org(f"group:{n}", f"山阳区“五星”支部创建督导{label}组", Kind.SUPERVISION_GROUP, SHANYANG, sy_org)
             step()
