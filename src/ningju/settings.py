@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "ningju.orgs",
     "ningju.people",
     "ningju.accounts",
+    "ningju.rosters",
+    "ningju.instructors",
+    "ningju.coverage",
     "ningju.web",
     "ningju.demo",
 ]

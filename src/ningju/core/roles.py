@@ -18,6 +18,12 @@ M_ORGS_EDIT = "orgs.edit"
 M_AUDIT = "audit"
 M_ACCOUNTS = "accounts"
 M_PROFILE = "profile"
+M_ROSTERS = "rosters"                # upload and read rosters (花名册)
+M_COVERAGE = "coverage"              # campaigns, findings, 应建尽建, coverage figures (read)
+M_COVERAGE_MANAGE = "coverage.manage"  # create campaigns, verify findings, found branches, attach joint branches
+M_INSTRUCTORS = "instructors"        # instructors, assignments and visits (read; instructors record visits)
+M_INSTRUCTORS_MANAGE = "instructors.manage"  # register instructors and assign them
+M_REFER = "coverage.refer"           # a member refers a colleague (党员找党员)
 
 
 @dataclass(frozen=True)
@@ -40,33 +46,38 @@ def _register(role: Role) -> Role:
 
 CITY_ORG = _register(Role(
     "city_org", "市委组织部", frozenset({M_HOME, M_GEO, M_ORGS, M_ORGS_EDIT, M_PEOPLE, M_PEOPLE_EDIT,
-                                          M_AUDIT, M_ACCOUNTS, M_PROFILE}),
+                                          M_AUDIT, M_ACCOUNTS, M_PROFILE, M_ROSTERS, M_COVERAGE,
+                                          M_COVERAGE_MANAGE, M_INSTRUCTORS, M_INSTRUCTORS_MANAGE}),
     territorial=True, sees_sensitive=True))
 DISTRICT_ORG = _register(Role(
     "district_org", "县(市、区)委组织部", frozenset({M_HOME, M_GEO, M_ORGS, M_ORGS_EDIT, M_PEOPLE,
-                                                    M_PEOPLE_EDIT, M_AUDIT, M_ACCOUNTS, M_PROFILE}),
+                                                    M_PEOPLE_EDIT, M_AUDIT, M_ACCOUNTS, M_PROFILE, M_ROSTERS,
+                                                    M_COVERAGE, M_COVERAGE_MANAGE, M_INSTRUCTORS,
+                                                    M_INSTRUCTORS_MANAGE}),
     territorial=True, sees_sensitive=True))
 INDUSTRY_DEPT = _register(Role(
-    "industry_dept", "行业主管部门", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PROFILE}),
+    "industry_dept", "行业主管部门", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PROFILE, M_ROSTERS, M_COVERAGE,
+                                                M_INSTRUCTORS}),
     territorial=False, sees_sensitive=False))
 TOWN_SECRETARY = _register(Role(
     "town_secretary", "乡镇(街道)党(工)委书记", frozenset({M_HOME, M_GEO, M_ORGS, M_PEOPLE, M_PEOPLE_EDIT,
-                                                          M_PROFILE}),
+                                                          M_PROFILE, M_COVERAGE, M_INSTRUCTORS}),
     territorial=True, sees_sensitive=False))
 VILLAGE_SECRETARY = _register(Role(
     "village_secretary", "村(社区)党组织书记", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PEOPLE_EDIT, M_PROFILE}),
     territorial=True, sees_sensitive=False))
 STATION_MANAGER = _register(Role(
-    "station_manager", "平台企业/站点负责人", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PEOPLE_EDIT, M_PROFILE}),
+    "station_manager", "平台企业/站点负责人", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PEOPLE_EDIT, M_PROFILE,
+                                                          M_ROSTERS}),
     territorial=False, sees_sensitive=True))
 INSTRUCTOR = _register(Role(
-    "instructor", "党建指导员", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PROFILE}),
+    "instructor", "党建指导员", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PROFILE, M_COVERAGE, M_INSTRUCTORS}),
     territorial=False, sees_sensitive=False))
 SUPERVISOR = _register(Role(
     "supervisor", "督导组成员", frozenset({M_HOME, M_GEO, M_ORGS, M_PROFILE}),
     territorial=True, sees_sensitive=False))
 WORKER = _register(Role(
-    "worker", "新就业群体从业人员", frozenset({M_HOME, M_PROFILE}),
+    "worker", "新就业群体从业人员", frozenset({M_HOME, M_PROFILE, M_REFER}),
     territorial=False, sees_sensitive=False, staff=False))
 
 ROLE_CHOICES = [(r.code, r.label) for r in ROLES.values()]

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Length, Substr
 
-from ningju.core import audit
+from ningju.core import audit, hooks
 
 from .models import Organisation
 
@@ -47,6 +47,7 @@ def organisation_create(*, actor, source: str = "web", **fields) -> Organisation
     org.path = (org.parent.path if org.parent_id else "") + _b36(org.pk) + "/"
     org.save(update_fields=["path"])
     audit.record(actor=actor, action=A_CREATED, obj=org, after=audit.snapshot(org), source=source)
+    hooks.emit("orgs.changed", org_ids={org.pk, org.parent_id})
     return org
 
 
@@ -55,6 +56,7 @@ def organisation_update(*, actor, organisation: Organisation, source: str = "web
     org = Organisation.objects.select_for_update().get(pk=organisation.pk)
     before = audit.snapshot(org)
     old_path = org.path
+    old_parent = org.parent_id
     for k, v in fields.items():
         if k not in EDITABLE:
             raise ValidationError({k: "该字段不可修改"})
@@ -69,6 +71,7 @@ def organisation_update(*, actor, organisation: Organisation, source: str = "web
             path=Concat(Value(new_path), Substr(F("path"), Length(Value(old_path)) + 1))
         )
     audit.record(actor=actor, action=A_UPDATED, obj=org, before=before, after=audit.snapshot(org), source=source)
+    hooks.emit("orgs.changed", org_ids={org.pk, org.parent_id, old_parent})
     return org
 
 
@@ -81,4 +84,6 @@ def organisation_delete(*, actor, organisation: Organisation, source: str = "web
         raise ValidationError("该组织还有关联的人员或账号,不能删除;可将其设为无效")
     before = audit.snapshot(org)
     audit.record(actor=actor, action=A_DELETED, obj=org, before=before, source=source)
+    parent_id = org.parent_id
     org.delete()
+    hooks.emit("orgs.changed", org_ids={parent_id})

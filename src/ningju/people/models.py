@@ -53,6 +53,13 @@ class Person(models.Model):
                                  on_delete=models.PROTECT, related_name="employees")
     home_division = models.ForeignKey("geo.Division", verbose_name="居住地", null=True, blank=True,
                                       on_delete=models.PROTECT, related_name="residents")
+    employed_since = models.DateField("入职日期", null=True, blank=True)
+    # Party membership relation (组织关系): the branch holding it when it is in our tree, or its name
+    # when it is elsewhere; a member whose relation is held elsewhere is a mobile member (流动党员).
+    party_org = models.ForeignKey("orgs.Organisation", verbose_name="组织关系所在党组织", null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="relation_holders")
+    party_org_text = models.CharField("组织关系所在(外地)", max_length=200, blank=True)
+    is_mobile_member = models.BooleanField("流动党员", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -66,7 +73,10 @@ class Person(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "人员"
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["political_status", "occupation"])]
+        indexes = [
+            models.Index(fields=["political_status", "occupation"]),
+            models.Index(fields=["employer", "political_status"]),
+        ]
 
     def __str__(self):
         return self.name

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from ningju.core import audit, idcard
+from ningju.core import audit, hooks, idcard
 from ningju.core.crypto import keyed_hash
 
 from .models import Person
@@ -14,7 +14,8 @@ A_CREATED = audit.register_action("people.person.created", "新增人员")
 A_UPDATED = audit.register_action("people.person.updated", "修改人员")
 A_DELETED = audit.register_action("people.person.deleted", "删除人员")
 
-EDITABLE = ("name", "id_number", "phone", "political_status", "occupation", "employer", "home_division")
+EDITABLE = ("name", "id_number", "phone", "political_status", "occupation", "employer", "home_division",
+            "employed_since", "party_org", "party_org_text", "is_mobile_member")
 
 
 def _apply(person: Person, fields: dict) -> None:
@@ -69,6 +70,7 @@ def person_create(*, actor, source: str = "web", **fields) -> Person:
     _apply(person, fields)
     _save_unique(person)
     audit.record(actor=actor, action=A_CREATED, obj=person, after=audit.snapshot(person), source=source)
+    hooks.emit("people.changed", org_ids={person.employer_id})
     return person
 
 
@@ -76,10 +78,12 @@ def person_create(*, actor, source: str = "web", **fields) -> Person:
 def person_update(*, actor, person: Person, source: str = "web", **fields) -> Person:
     current = Person.objects.select_for_update().get(pk=person.pk)
     before = audit.snapshot(current)
+    old_employer = current.employer_id
     _apply(current, fields)
     _save_unique(current)
     audit.record(actor=actor, action=A_UPDATED, obj=current, before=before, after=audit.snapshot(current),
                  source=source)
+    hooks.emit("people.changed", org_ids={old_employer, current.employer_id})
     return current
 
 
@@ -89,4 +93,6 @@ def person_delete(*, actor, person: Person, source: str = "web") -> None:
     if hasattr(current, "user_account"):
         raise ValidationError("该人员已关联登录账号,不能删除")
     audit.record(actor=actor, action=A_DELETED, obj=current, before=audit.snapshot(current), source=source)
+    employer = current.employer_id
     current.delete()
+    hooks.emit("people.changed", org_ids={employer})

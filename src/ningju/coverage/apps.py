@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class CoverageConfig(AppConfig):
+    name = "ningju.coverage"
+    label = "coverage"
+    verbose_name = "组织覆盖"
+
+    def ready(self):
+        from ningju.core import hooks
+
+        from . import rollup
+
+        def _refresh(*, org_ids):
+            rollup.refresh_for(org_ids)
+
+        hooks.subscribe("people.changed", _refresh)
+        hooks.subscribe("orgs.changed", _refresh)
