@@ -11,6 +11,9 @@ urlpatterns = [
     path("geo/", include("ningju.geo.urls")),
     path("orgs/", include("ningju.orgs.urls")),
     path("people/", include("ningju.people.urls")),
+    path("rosters/", include("ningju.rosters.urls")),
+    path("coverage/", include("ningju.coverage.urls")),
+    path("instructors/", include("ningju.instructors.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

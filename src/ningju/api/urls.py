@@ -1,8 +1,11 @@
 from ninja import NinjaAPI
 
+from ningju.coverage.api import router as coverage_router
 from ningju.geo.api import router as geo_router
+from ningju.instructors.api import router as instructors_router
 from ningju.orgs.api import router as orgs_router
 from ningju.people.api import router as people_router
+from ningju.rosters.api import router as rosters_router
 
 from . import errors
 from .auth import SessionAuth, TokenAuth
@@ -23,5 +26,8 @@ api.add_router("/", core_router)
 api.add_router("/", geo_router)
 api.add_router("/", orgs_router)
 api.add_router("/", people_router)
+api.add_router("/", rosters_router)
+api.add_router("/", coverage_router)
+api.add_router("/", instructors_router)
 
 urlpatterns = api.urls

@@ -14,6 +14,7 @@ _subscribers: dict[str, list[Callable]] = defaultdict(list)
 EVENTS = {
     "people.changed": "people were created, changed or deleted; org_ids are their old and new employers",
     "orgs.changed": "organisations were created, moved, changed or deleted; org_ids are them and their parents",
+    "rosters.imported": "a roster was imported for org_ids; person_ids are the people it created or updated",
 }
 
 
