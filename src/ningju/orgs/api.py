@@ -62,10 +62,16 @@ class OrganisationPatch(Schema):
     is_active: bool | None = None
 
 
+# Text columns that may be blank but not NULL: a null in a patch clears them.
+_BLANK_TEXT = ("industry", "contact_name", "contact_phone", "address")
+
+
 def _resolve(request, data: dict) -> dict:
     out = {}
     for key, value in data.items():
-        if key == "parent_id":
+        if value is None and key in _BLANK_TEXT:
+            out[key] = ""
+        elif key == "parent_id":
             out["parent"] = (referenced_or_400(Organisation, request.auth, key, "上级组织", pk=value)
                              if value is not None else None)
         elif key == "division_code":

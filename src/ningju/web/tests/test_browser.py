@@ -16,6 +16,8 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 if not os.path.exists(CHROMIUM):
+    if os.environ.get("NINGJU_REQUIRE_BROWSER") == "1":  # CI installs Chromium: a missing browser is a failure
+        raise RuntimeError(f"NINGJU_REQUIRE_BROWSER=1 but Debian Chromium is not installed at {CHROMIUM}")
     pytest.skip(f"Debian Chromium not installed at {CHROMIUM}: browser tests skipped", allow_module_level=True)
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
