@@ -19,6 +19,7 @@ A_PASSWORD = audit.register_action("accounts.user.password_changed", "修改密�
 A_TOKEN_CREATED = audit.register_action("accounts.token.created", "创建API令牌")
 A_TOKEN_REVOKED = audit.register_action("accounts.token.revoked", "撤销API令牌")
 A_GRANT = audit.register_action("accounts.grant.created", "授予查看范围")
+A_GRANT_REVOKED = audit.register_action("accounts.grant.revoked", "收回查看范围")
 
 
 @transaction.atomic
@@ -94,5 +95,19 @@ def grant_create(*, actor, user: User, organisation, reason: str = "", source: s
     grant, _ = ScopeGrant.objects.update_or_create(user=user, organisation=organisation,
                                                    defaults={"reason": reason, "active": True})
     audit.record(actor=actor, action=A_GRANT, obj=grant, after={"user": str(user), "organisation": str(organisation)},
+                 division_path=organisation.division.path, org_path=organisation.path, source=source)
+    return grant
+
+
+@transaction.atomic
+def grant_revoke(*, actor, user: User, organisation, source: str = "web") -> ScopeGrant | None:
+    """Deactivate the user's grant on ``organisation`` (kept for the record); None if there was none active."""
+    grant = ScopeGrant.objects.select_for_update().filter(user=user, organisation=organisation, active=True).first()
+    if grant is None:
+        return None
+    grant.active = False
+    grant.save(update_fields=["active"])
+    user.__dict__.pop("_ningju_scope", None)  # a scope cached on this object would still hold the subtree
+    audit.record(actor=actor, action=A_GRANT_REVOKED, obj=grant, before={"active": True}, after={"active": False},
                  division_path=organisation.division.path, org_path=organisation.path, source=source)
     return grant

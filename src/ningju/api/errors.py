@@ -3,11 +3,14 @@
     {"error": {"code": "validation_error", "message": "请求数据不合法", "fields": [{"field": "...", "message": "..."}]}}
 """
 
+import functools
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import BaseModel
 
 
 class ApiError(Exception):
@@ -40,7 +43,37 @@ def referenced_or_400(model, user, field: str, label: str, **lookup):
         raise DjangoValidationError({field: f"{label}不存在或不在管辖范围内"}) from None
 
 
+def _nul_locs(value, loc=()):
+    """Where NUL characters are in validated input (PostgreSQL cannot store or even compare them)."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield loc
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _nul_locs(key, (*loc, key))
+            yield from _nul_locs(item, (*loc, key))
+    elif isinstance(value, list | tuple | set):
+        for i, item in enumerate(value):
+            yield from _nul_locs(item, (*loc, i))
+
+
+def _reject_nul(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        locs = dict.fromkeys(_loc(loc) for loc in _nul_locs(kwargs))
+        if locs:
+            raise ApiError(400, "validation_error", "请求数据不合法",
+                           [{"field": f, "message": "不能包含空字符(NUL)"} for f in locs])
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def install(api):
+    api.add_decorator(_reject_nul)  # after validation, before any query
+
     @api.exception_handler(NinjaValidationError)
     def _validation(request, exc):
         fields = [{"field": _loc(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors]

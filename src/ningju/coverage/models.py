@@ -26,6 +26,11 @@ class MemberRecord(models.Model):
     joined_on = models.DateField("入党日期", null=True, blank=True)
     division = models.ForeignKey("geo.Division", verbose_name="登记地", on_delete=models.PROTECT,
                                  related_name="member_records")
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # The registry person with the same ID number, joined on the keyed hash (no column of its own):
+    # lets the campaign match run as one indexed join, MemberRecord ⋈ Person ON id_hash.
+    person = models.ForeignObject("people.Person", from_fields=["id_hash"], to_fields=["id_hash"],
+                                  on_delete=models.DO_NOTHING, related_name="+", null=True)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -39,8 +44,12 @@ class MemberRecord(models.Model):
     def __str__(self):
         return self.name
 
-    audit_skip = ("id_hash",)
+    audit_skip = ("id_hash", "updated_at")
     audit_masked = {"id_number": mask_id}
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id(self.id_number)
 
     def audit_scope_paths(self):
         return self.division.path, self.relation_org.path if self.relation_org_id else ""
@@ -62,7 +71,9 @@ class Campaign(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class ScopeRules:
-        division = ("organiser__division__path",)
+        # The organising department's territory and tree, and whoever oversees one of its units
+        # (industry departments, town secretaries, instructors of the unit).
+        division = ("organiser__division__path", "units__organisation__division__path")
         org = ("organiser__path", "units__organisation__path")
         many = True
 
@@ -77,6 +88,9 @@ class Campaign(models.Model):
 
     def audit_scope_paths(self):
         return self.organiser.division.path, self.organiser.path
+
+    def is_active_on(self, day) -> bool:
+        return self.starts_on <= day <= self.ends_on
 
 
 class CampaignUnit(models.Model):
@@ -158,7 +172,13 @@ class Finding(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "党员发现记录"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["campaign", "status", "channel"])]
+        indexes = [models.Index(fields=["campaign", "status", "channel"]),
+                   models.Index(fields=["person", "status"])]
+        constraints = [
+            # One open finding per person, campaign and channel (a repeated declaration adds nothing).
+            models.UniqueConstraint(fields=["campaign", "channel", "person"], name="finding_one_pending",
+                                    condition=models.Q(status="pending", person__isnull=False)),
+        ]
 
     def __str__(self):
         return f"{self.declared_name}({self.get_channel_display()})"
@@ -207,10 +227,21 @@ class UnitCoverage(models.Model):
     division_path = models.CharField(max_length=255, db_index=True)
     org_path = models.CharField(max_length=255, db_index=True)
     industry = models.CharField(max_length=32, blank=True, db_index=True)
+    # Over the unit's subtree (an enterprise includes its stations): the inputs of the 应建尽建 rule.
     workers = models.PositiveIntegerField(default=0)
     formal_members = models.PositiveIntegerField(default=0)
     probationary_members = models.PositiveIntegerField(default=0)
     mobile_members = models.PositiveIntegerField(default=0)
+    # Employed at the unit itself: these add up over any set of units without counting anyone twice.
+    own_workers = models.PositiveIntegerField(default=0)
+    own_formal = models.PositiveIntegerField(default=0)
+    own_probationary = models.PositiveIntegerField(default=0)
+    own_mobile = models.PositiveIntegerField(default=0)
+    # Members employed at the unit itself with a verified finding, per channel and in all (distinct persons).
+    found_org = models.PositiveIntegerField(default=0)
+    found_self = models.PositiveIntegerField(default=0)
+    found_referred = models.PositiveIntegerField(default=0)
+    found_total = models.PositiveIntegerField(default=0)
     has_branch = models.BooleanField(default=False)
     has_joint_branch = models.BooleanField(default=False)
     instructors = models.PositiveIntegerField(default=0)
@@ -225,3 +256,6 @@ class UnitCoverage(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "覆盖情况"
+
+    def __str__(self):
+        return f"覆盖情况 #{self.organisation_id}"

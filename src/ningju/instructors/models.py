@@ -22,9 +22,13 @@ class Instructor(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class ScopeRules:
-        division = ("appointed_by__division__path",)
-        org = ("appointed_by__path",)
+        # Seen by the appointing side (its department's tree and territory), by those who oversee a unit
+        # the instructor is or was assigned to (industry departments, towns, fellow instructors of the
+        # unit), and by the instructor's own login.
+        division = ("appointed_by__division__path", "assignments__organisation__division__path")
+        org = ("appointed_by__path", "assignments__organisation__path")
         user = ("user_id",)
+        many = True
 
     class Meta:
         verbose_name = verbose_name_plural = "党建指导员"
@@ -100,6 +104,8 @@ class Visit(models.Model):
         return f"{self.visited_on} {self.organisation}"
 
     audit_skip = ("created_at",)
+    # The trail keeps the stored file's name (a random one), not the file object.
+    audit_masked = {"photo": lambda f: f.name or ""}
 
     def audit_scope_paths(self):
         return self.organisation.division.path, self.organisation.path

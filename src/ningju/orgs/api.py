@@ -5,6 +5,7 @@ from ninja.pagination import paginate
 from ningju.api.auth import require_module
 from ningju.api.errors import referenced_or_400
 from ningju.api.pagination import PagePagination
+from ningju.api.params import IdFilter
 from ningju.core import roles
 from ningju.core.scoping import get_visible_or_404
 from ningju.geo.models import Division
@@ -84,7 +85,7 @@ def _resolve(request, data: dict) -> dict:
 @router.get("/organisations", response=list[OrganisationOut], summary="组织列表")
 @paginate(PagePagination)
 def list_organisations(request, q: str | None = None, kind: Kind | None = None, industry: Industry | None = None,
-                       division: str | None = None, parent_id: int | None = None):
+                       division: str | None = None, parent_id: IdFilter = None):
     require_module(request, roles.M_ORGS)
     return organisation_list(user=request.auth, q=q, kind=kind, industry=industry, division_code=division,
                              parent_id=parent_id)

@@ -6,6 +6,7 @@ from ninja.pagination import paginate
 from ningju.api.auth import require_module
 from ningju.api.errors import referenced_or_400
 from ningju.api.pagination import PagePagination
+from ningju.api.params import IdFilter
 from ningju.core import roles
 from ningju.geo.models import Division
 from ningju.orgs.models import Organisation
@@ -85,7 +86,8 @@ def _resolve(request, data: dict) -> dict:
             description="q:姓名包含,或完整身份证号/手机号精确匹配(哈希检索)")
 @paginate(PagePagination)
 def list_people(request, q: str | None = None, political_status: PoliticalStatus | None = None,
-                occupation: Occupation | None = None, employer_id: int | None = None, division: str | None = None):
+                occupation: Occupation | None = None, employer_id: IdFilter = None,
+                division: str | None = None):
     require_module(request, roles.M_PEOPLE)
     return person_list(user=request.auth, q=q, political_status=political_status, occupation=occupation,
                        employer_id=employer_id, division_code=division)

@@ -20,6 +20,9 @@ NAV = [
     NavItem(roles.M_GEO, "行政区划", "geo:tree", "◫"),
     NavItem(roles.M_ORGS, "组织", "orgs:list", "⚑"),
     NavItem(roles.M_PEOPLE, "人员库", "people:list", "☺"),
+    NavItem(roles.M_ROSTERS, "花名册", "rosters:list", "▤"),
+    NavItem(roles.M_INSTRUCTORS, "指导员", "instructors:list", "✦"),
+    NavItem(roles.M_COVERAGE, "组织覆盖", "coverage:home", "◎"),
     NavItem(roles.M_AUDIT, "审计日志", "web:audit", "✎"),
     NavItem(roles.M_PROFILE, "我的", "accounts:profile", "☰"),
 ]

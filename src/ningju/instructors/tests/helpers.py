@@ -1,0 +1,73 @@
+"""Helpers of the instructor tests: registration and assignment through the services, images, API clients."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from ningju.accounts import services as account_services
+from ningju.accounts.models import User
+from ningju.instructors import services
+from ningju.testing.factories import PASSWORD, UserFactory
+
+API = "/api/v1"
+JSON = "application/json"
+
+
+def register(world, actor: str = "qy_org", *, name: str = "王指导", appointed_by: str = "qy_org", **fields):
+    return services.instructor_create(actor=world.user[actor], name=name, appointed_by=world.org[appointed_by],
+                                      source="test", **fields)
+
+
+def assign(world, instructor, unit: str, actor: str = "qy_org", **fields):
+    return services.assignment_create(actor=world.user[actor], instructor=instructor, organisation=world.org[unit],
+                                      source="test", **fields)
+
+
+def instructor_login(world, org: str = "qy_org", phone: str | None = None) -> User:
+    """A fresh login with the instructor role at ``org`` (no grants yet)."""
+    extra = {"phone": phone} if phone else {}
+    return UserFactory(role="instructor", organisation=world.org[org], **extra)
+
+
+def fresh(user: User) -> User:
+    """The user read again, so that no scope cached on an older object is used."""
+    return User.objects.get(pk=user.pk)
+
+
+def bearer(user) -> Client:
+    _, raw = account_services.token_create(user=user, name="test")
+    return Client(headers={"authorization": f"Bearer {raw}"})
+
+
+def png_bytes() -> bytes:
+    """A real 1x1 PNG."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xb7\x1c\x1c"))
+            + chunk(b"IEND", b""))
+
+
+def png(name: str = "现场.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, png_bytes(), content_type="image/png")
+
+
+def webp(name: str = "photo.webp") -> SimpleUploadedFile:
+    body = b"WEBPVP8L" + struct.pack("<I", 5) + b"\x2f\x00\x00\x00\x00"
+    return SimpleUploadedFile(name, b"RIFF" + struct.pack("<I", len(body)) + body, content_type="image/webp")
+
+
+def text_as_jpg() -> SimpleUploadedFile:
+    return SimpleUploadedFile("走访.jpg", "这是一段文字,不是图片。\n".encode() * 20, content_type="image/jpeg")
+
+
+def oversize_jpeg() -> SimpleUploadedFile:
+    data = b"\xff\xd8\xff\xe0" + b"\x00" * (5 * 1024 * 1024)  # a JPEG header, 4 bytes over 5 MB
+    return SimpleUploadedFile("big.jpg", data, content_type="image/jpeg")
+
+
+__all__ = ["API", "JSON", "PASSWORD"]
