@@ -74,7 +74,8 @@ class AuditOut(Schema):
         return f"{obj.content_type.app_label}.{obj.content_type.model}"
 
 
-@router.post("/auth/token", auth=None, response={201: TokenOut, 401: ErrorOut, 429: ErrorOut}, summary="以手机号和密码换取API令牌")
+@router.post("/auth/token", auth=None, response={201: TokenOut, 401: ErrorOut, 429: ErrorOut},
+             summary="以手机号和密码换取API令牌")
 def create_token(request, payload: TokenIn):
     user = authenticate(request, username=payload.phone, password=payload.password)
     if getattr(request, "axes_locked_out", False):
