@@ -18,17 +18,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ningju.accounts import services as account_services
-from ningju.coverage import services as coverage_services
-from ningju.coverage.models import Finding
 from ningju.accounts.models import User
 from ningju.core import idcard
+from ningju.coverage import services as coverage_services
+from ningju.coverage.models import Finding
 from ningju.demo.names import GIVEN, SURNAMES
 from ningju.geo.models import Division, Level
 from ningju.geo.services import divisions_import, read_rows
+from ningju.instructors import services as instructor_services
 from ningju.orgs import services as org_services
 from ningju.orgs.models import Industry, Kind, Organisation
 from ningju.people import services as people_services
-from ningju.instructors import services as instructor_services
 from ningju.people.models import Occupation, Person, PoliticalStatus
 from ningju.rosters.services import roster_import
 
