@@ -350,6 +350,10 @@ class Command(BaseCommand):
         for station in stations:
             if coverage_services.formal_members(station) >= 3:
                 coverage_services.branch_found(actor=actor, organisation=station, source="demo")
+        for key, enterprise in self.orgs.items():
+            covered = coverage_services.coverage_of(enterprise)
+            if key.startswith("ent:") and covered.formal_members >= 3 and not covered.has_branch:
+                coverage_services.branch_found(actor=actor, organisation=enterprise, source="demo")
         joint = None
         express_committee = self._org("express_committee", "中共沁阳市快递物流行业委员会", Kind.PARTY_COMMITTEE,
                                       QINYANG, self.orgs["post"])
