@@ -3,6 +3,7 @@ import datetime as dt
 from django.contrib.auth import authenticate
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 
 from ningju.accounts import services as account_services
 from ningju.core import roles
@@ -83,7 +84,7 @@ def create_token(request, payload: TokenIn):
     if user is None:
         raise ApiError(401, "invalid_login", "手机号或密码不正确")
     token, raw = account_services.token_create(user=user, name=payload.name)
-    return 201, {"token": raw, "expires_at": token.expires_at}
+    return Status(201, {"token": raw, "expires_at": token.expires_at})
 
 
 @router.get("/me", response=MeOut, summary="当前账号")

@@ -7,6 +7,7 @@ from django.urls import reverse
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
+from ninja.responses import Status
 
 from ningju.accounts.models import User
 from ningju.api.auth import require_module
@@ -224,7 +225,7 @@ def create_instructor(request, payload: InstructorIn):
     fields["password"] = fields.get("password") or ""
     with _api_fields():
         instructor = services.instructor_create(actor=request.auth, source="api", **fields)
-    return 201, selectors.instructor_get(user=request.auth, pk=instructor.pk)
+    return Status(201, selectors.instructor_get(user=request.auth, pk=instructor.pk))
 
 
 @router.patch("/instructors/{int:instructor_id}", response=InstructorDetailOut, summary="修改党建指导员",
@@ -258,7 +259,7 @@ def create_assignment(request, instructor_id: int, payload: AssignmentIn):
     with _api_fields():
         assignment = services.assignment_create(actor=request.auth, instructor=instructor, organisation=organisation,
                                                 assigned_on=payload.assigned_on, source="api")
-    return 201, assignment
+    return Status(201, assignment)
 
 
 @router.post("/assignments/{int:assignment_id}/end", response=AssignmentOut, summary="结束选派",
@@ -287,7 +288,7 @@ def create_visit(request, payload: VisitIn):
     fields = _visit_refs(request, payload)
     with _api_fields():
         visit = services.visit_create(actor=request.auth, source="api", **fields)
-    return 201, visit
+    return Status(201, visit)
 
 
 @router.post("/visits/upload", response={201: VisitOut}, summary="记录走访(multipart,含照片)",
@@ -297,7 +298,7 @@ def create_visit_with_photo(request, payload: Form[VisitIn], photo: File[Uploade
     fields = _visit_refs(request, payload)
     with _api_fields():
         visit = services.visit_create(actor=request.auth, source="api", photo=photo, **fields)
-    return 201, visit
+    return Status(201, visit)
 
 
 @router.get("/visits/{int:visit_id}", response=VisitOut, summary="走访记录详情")

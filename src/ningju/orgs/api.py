@@ -1,6 +1,7 @@
 from django.db import transaction
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 
 from ningju.api.auth import require_module
 from ningju.api.errors import referenced_or_400
@@ -102,7 +103,7 @@ def create_organisation(request, payload: OrganisationIn):
     require_module(request, roles.M_ORGS_EDIT)
     org = services.organisation_create(actor=request.auth, source="api",
                                        **_resolve(request, payload.model_dump()))
-    return 201, org
+    return Status(201, org)
 
 
 @router.patch("/organisations/{int:org_id}", response=OrganisationOut, summary="修改组织")
@@ -120,4 +121,4 @@ def delete_organisation(request, org_id: int):
     require_module(request, roles.M_ORGS_EDIT)
     org = get_visible_or_404(Organisation, request.auth, pk=org_id)
     services.organisation_delete(actor=request.auth, organisation=org, source="api")
-    return 204, None
+    return Status(204, None)

@@ -2,6 +2,7 @@ import datetime as dt
 
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 
 from ningju.api.auth import require_module
 from ningju.api.errors import referenced_or_400
@@ -103,7 +104,7 @@ def get_person(request, person_id: int):
 def create_person(request, payload: PersonIn):
     require_module(request, roles.M_PEOPLE_EDIT)
     person = services.person_create(actor=request.auth, source="api", **_resolve(request, payload.model_dump()))
-    return 201, person
+    return Status(201, person)
 
 
 @router.patch("/people/{int:person_id}", response=PersonOut, summary="修改人员")
@@ -119,4 +120,4 @@ def delete_person(request, person_id: int):
     require_module(request, roles.M_PEOPLE_EDIT)
     person = person_get(user=request.auth, pk=person_id)
     services.person_delete(actor=request.auth, person=person, source="api")
-    return 204, None
+    return Status(204, None)
