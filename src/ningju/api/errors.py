@@ -111,4 +111,7 @@ def install(api):
             message = "请求体不是合法的JSON"
             body = error_body("invalid_json", message, [{"field": "body", "message": message}])
             return api.create_response(request, body, status=400)
+        if exc.status_code == 403 and "CSRF" in str(exc):
+            return api.create_response(request, error_body("csrf_failed", "缺少或错误的CSRF令牌(使用浏览器会话时需要)"),
+                                       status=403)
         return api.create_response(request, error_body("http_error", str(exc)), status=exc.status_code)

@@ -1,3 +1,4 @@
+from django.http import JsonResponse
 from django.shortcuts import render
 
 
@@ -6,5 +7,8 @@ def forbidden(request, exception=None):
 
 
 def not_found(request, exception=None):
+    if request.path.startswith("/api/"):  # an unknown API path answers in the API's one error shape
+        body = {"error": {"code": "not_found", "message": "对象不存在或无权查看", "fields": []}}
+        return JsonResponse(body, status=404)
     return render(request, "web/error.html", {"code": 404, "message": "页面或对象不存在,或不在您的管辖范围内。"},
                   status=404)

@@ -619,3 +619,15 @@ def test_search_by_the_exact_id_number_or_phone_but_not_a_fragment(world):
                          driver.phone[:7], driver.phone[-4:]):
             assert names(fragment) == [], fragment
         assert names("司机") == ["司机甲"]
+
+
+def test_unknown_api_paths_and_bad_csrf_answer_in_the_error_shape(world, login):
+    from django.test import Client
+
+    client = login(world.user["qy_org"])
+    r = client.get("/api/v1/people/abc")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(world.user["qy_org"])
+    r = strict.post("/api/v1/people", {"name": "甲"}, content_type="application/json")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "csrf_failed"
