@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-# The browser fixtures and helpers of the web app (this module is skipped with them when Chromium is absent).
-from ningju.web.tests.test_browser import (  # noqa: F401
+# Shared browser fixtures (this module is skipped with them when Chromium is absent).
+from ningju.testing.browser import (  # noqa: F401
     assert_no_horizontal_overflow,
     browser,
     login,
@@ -22,7 +22,7 @@ from .helpers import png_bytes
 pytestmark = pytest.mark.browser
 
 
-def test_instructor_records_a_visit_on_a_phone(page, live_server):  # noqa: F811
+def test_instructor_records_a_visit_on_a_phone(page, live_server):
     from ningju.instructors import services
     from ningju.instructors.models import Visit
     from ningju.testing.factories import UserFactory
@@ -64,7 +64,7 @@ def test_instructor_records_a_visit_on_a_phone(page, live_server):  # noqa: F811
     page.watch.assert_clean()
 
 
-def test_department_list_search_and_detail_on_a_phone(page, live_server):  # noqa: F811
+def test_department_list_search_and_detail_on_a_phone(page, live_server):
     from ningju.instructors import services
     from ningju.testing.world import build_world
 

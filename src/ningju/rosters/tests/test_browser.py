@@ -5,16 +5,15 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from ningju.testing.factories import make_id
-
 # The browser fixtures of the web app's tests (importing them skips this module without Chromium).
-from ningju.web.tests.test_browser import (  # noqa: F401
+from ningju.testing.browser import (  # noqa: F401
     assert_no_horizontal_overflow,
     browser,
     login,
     page,
     shot,
 )
+from ningju.testing.factories import make_id
 
 from .files import row, xlsx
 
@@ -22,7 +21,7 @@ pytestmark = pytest.mark.browser
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def test_station_manager_uploads_a_roster_on_a_phone(page, live_server):  # noqa: F811
+def test_station_manager_uploads_a_roster_on_a_phone(page, live_server):
     from ningju.people.models import Person
     from ningju.rosters.models import RosterImport
     from ningju.testing.world import build_world
