@@ -25,7 +25,7 @@ from ningju.core.scoping import get_visible_or_404
 from ningju.orgs.models import Industry, Organisation
 from ningju.people.models import PARTY_STATUSES, Person
 from ningju.people.selectors import may_see_sensitive
-from ningju.web.access import attach_errors, module_required, render_htmx
+from ningju.web.access import attach_errors, module_required, render_htmx, run_action
 
 from . import selectors, services
 from .forms import (
@@ -156,13 +156,10 @@ def unit_add(request, pk):
     campaign = selectors.campaign_get(user=request.user, pk=pk)
     form = UnitAddForm(request.POST, choices=selectors.unit_choices_to_add(user=request.user, campaign=campaign))
     if form.is_valid():
-        try:
-            services.campaign_unit_add(actor=request.user, campaign=campaign,
-                                       organisation=form.cleaned_data["organisation"])
-        except ValidationError as exc:
-            messages.error(request, ";".join(exc.messages))
-        else:
-            messages.success(request, f"已加入:{form.cleaned_data['organisation'].name}")
+        organisation = form.cleaned_data["organisation"]
+        run_action(request, lambda: services.campaign_unit_add(actor=request.user, campaign=campaign,
+                                                               organisation=organisation),
+                   f"已加入:{organisation.name}")
     else:
         messages.error(request, "请选择要加入的企业或站点")
     return redirect("coverage:campaign", pk=campaign.pk)
@@ -172,12 +169,8 @@ def unit_add(request, pk):
 @require_POST
 def unit_remove(request, pk):
     unit = get_visible_or_404(CampaignUnit.objects.select_related("organisation", "campaign"), request.user, pk=pk)
-    try:
-        services.campaign_unit_remove(actor=request.user, unit=unit)
-    except ValidationError as exc:
-        messages.error(request, ";".join(exc.messages))
-    else:
-        messages.success(request, f"已移出:{unit.organisation.name}")
+    run_action(request, lambda: services.campaign_unit_remove(actor=request.user, unit=unit),
+               f"已移出:{unit.organisation.name}")
     return redirect("coverage:campaign", pk=unit.campaign_id)
 
 
@@ -185,12 +178,8 @@ def unit_remove(request, pk):
 @require_POST
 def unit_check(request, pk):
     unit = get_visible_or_404(CampaignUnit.objects.select_related("organisation", "campaign"), request.user, pk=pk)
-    try:
-        services.campaign_unit_check(actor=request.user, unit=unit)
-    except ValidationError as exc:
-        messages.error(request, ";".join(exc.messages))
-    else:
-        messages.success(request, f"已标记核查完成:{unit.organisation.name}")
+    run_action(request, lambda: services.campaign_unit_check(actor=request.user, unit=unit),
+               f"已标记核查完成:{unit.organisation.name}")
     return redirect("coverage:campaign", pk=unit.campaign_id)
 
 
@@ -438,12 +427,8 @@ def build_view(request):
 @require_POST
 def found_branch(request, pk):
     unit = selectors.unit_get(user=request.user, pk=pk)
-    try:
-        branch = services.branch_found(actor=request.user, organisation=unit)
-    except ValidationError as exc:
-        messages.error(request, ";".join(exc.messages))
-    else:
-        messages.success(request, f"已建立“{branch.name}”,{unit.name}已实现党的组织覆盖")
+    run_action(request, lambda: services.branch_found(actor=request.user, organisation=unit),
+               lambda branch: f"已建立“{branch.name}”,{unit.name}已实现党的组织覆盖")
     return redirect(f"{reverse('coverage:build')}?division={unit.division.code}")
 
 

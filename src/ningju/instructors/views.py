@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from ningju.core import roles
-from ningju.web.access import attach_errors, module_required, render_htmx
+from ningju.web.access import attach_errors, module_required, render_htmx, run_action
 
 from . import photos, selectors, services
 from .forms import AssignForm, EndForm, InstructorForm, VisitForm
@@ -182,12 +182,8 @@ def instructor_reactivate(request, pk):
     instructor = selectors.instructor_get(user=request.user, pk=pk)
     if request.method != "POST":
         return redirect("instructors:detail", pk=instructor.pk)
-    try:
-        services.instructor_reactivate(actor=request.user, instructor=instructor)
-    except ValidationError as exc:
-        messages.error(request, ";".join(exc.messages))
-    else:
-        messages.success(request, f"{instructor.name} 已恢复在岗,可重新选派")
+    run_action(request, lambda: services.instructor_reactivate(actor=request.user, instructor=instructor),
+               f"{instructor.name} 已恢复在岗,可重新选派")
     return redirect("instructors:detail", pk=instructor.pk)
 
 

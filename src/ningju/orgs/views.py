@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from ningju.core import roles
 from ningju.core.scoping import get_visible_or_404
 from ningju.people.models import PARTY_STATUSES, Person
-from ningju.web.access import attach_errors, module_required, render_htmx
+from ningju.web.access import attach_errors, module_required, render_htmx, run_action
 
 from . import services
 from .forms import OrganisationForm
@@ -85,12 +85,9 @@ def org_edit(request, pk):
 def org_delete(request, pk):
     org = get_visible_or_404(Organisation, request.user, pk=pk)
     if request.method == "POST":
-        try:
-            services.organisation_delete(actor=request.user, organisation=org)
-        except ValidationError as exc:
-            messages.error(request, ";".join(exc.messages))
-            return redirect("orgs:detail", pk=org.pk)
-        messages.success(request, f"已删除组织:{org.name}")
-        return redirect("orgs:list")
+        if run_action(request, lambda: services.organisation_delete(actor=request.user, organisation=org),
+                      f"已删除组织:{org.name}"):
+            return redirect("orgs:list")
+        return redirect("orgs:detail", pk=org.pk)
     return render(request, "orgs/confirm_delete.html", {"org": org})
 

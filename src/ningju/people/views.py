@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from ningju.core import audit, roles
 from ningju.core.excel import xlsx_bytes
-from ningju.web.access import attach_errors, module_required, render_htmx
+from ningju.web.access import attach_errors, module_required, render_htmx, run_action
 
 from . import services
 from .forms import PersonForm
@@ -99,13 +99,10 @@ def person_edit(request, pk):
 def person_delete(request, pk):
     person = person_get(user=request.user, pk=pk)
     if request.method == "POST":
-        try:
-            services.person_delete(actor=request.user, person=person)
-        except ValidationError as exc:
-            messages.error(request, ";".join(exc.messages))
-            return redirect("people:detail", pk=person.pk)
-        messages.success(request, f"已删除:{person.name}")
-        return redirect("people:list")
+        if run_action(request, lambda: services.person_delete(actor=request.user, person=person),
+                      f"已删除:{person.name}"):
+            return redirect("people:list")
+        return redirect("people:detail", pk=person.pk)
     return render(request, "people/confirm_delete.html", {"person": person})
 
 

@@ -33,3 +33,18 @@ def attach_errors(form, exc) -> None:
             form.add_error(field if field in form.fields else None, errs)
     else:
         form.add_error(None, exc.messages)
+
+
+def run_action(request, action, success) -> bool:
+    """Run a service call behind a button: its refusal (ValidationError) becomes an error message, otherwise
+    ``success`` (a text, or a function of the call's result giving one) becomes a success message."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+
+    try:
+        result = action()
+    except ValidationError as exc:
+        messages.error(request, ";".join(exc.messages))
+        return False
+    messages.success(request, success(result) if callable(success) else success)
+    return True
