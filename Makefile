@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 install: $(STAMP)
+	$(PY) scripts/vendor_assets.py  # ECharts and Leaflet as local static files (pinned npm tarballs, hashes checked)
 
 ## make demo: install, migrate SQLite, load the demo city, print the logins, serve on 127.0.0.1:8000
 demo: install

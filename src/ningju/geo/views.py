@@ -1,12 +1,15 @@
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import etag, require_GET
 
 from ningju.core import roles
 from ningju.core.scoping import get_visible_or_404
 from ningju.web.access import module_required
 
 from .models import Division
-from .selectors import division_list, division_roots
+from .selectors import boundaries_geojson, division_list, division_roots
 
 
 @module_required(roles.M_GEO)
@@ -27,3 +30,12 @@ def children(request, code):
     nodes = (Division.objects.visible_to(request.user).filter(parent=parent)
              .annotate(n_children=Count("children")).order_by("code"))
     return render(request, "geo/_nodes.html", {"nodes": nodes})
+
+
+@require_GET
+@cache_control(public=True, max_age=24 * 3600)
+@etag(lambda request: boundaries_geojson()[1])
+def counties_geojson(request):
+    """County boundaries of 焦作市 for the map picker. Published map data, no personal data: no login needed,
+    so public pages (the coverage join page) can show a map too."""
+    return HttpResponse(boundaries_geojson()[0], content_type="application/geo+json")

@@ -13,10 +13,10 @@ from ningju.accounts.models import User
 from ningju.api.auth import require_module
 from ningju.api.errors import referenced_or_400
 from ningju.api.pagination import PagePagination
-from ningju.core import roles
+from ningju.core import roles, uploads
 from ningju.orgs.models import Organisation
 
-from . import photos, selectors, services
+from . import selectors, services
 from .models import Instructor
 
 router = Router(tags=["党建指导员"])
@@ -292,7 +292,8 @@ def create_visit(request, payload: VisitIn):
 
 
 @router.post("/visits/upload", response={201: VisitOut}, summary="记录走访(multipart,含照片)",
-             description="表单字段同 POST /visits,另加 photo:JPEG、PNG 或 WebP 图片(按文件内容判断),不超过5MB。")
+             description="表单字段同 POST /visits,另加 photo:JPEG、PNG 或 WebP 图片(按文件内容判断),不超过5MB;"
+                         "保存前重新编码,去除EXIF(含GPS位置)等元数据。")
 def create_visit_with_photo(request, payload: Form[VisitIn], photo: File[UploadedFile]):
     require_module(request, roles.M_INSTRUCTORS)
     fields = _visit_refs(request, payload)
@@ -313,4 +314,4 @@ def get_visit(request, visit_id: int):
 def get_visit_photo(request, visit_id: int):
     require_module(request, roles.M_INSTRUCTORS)
     visit = selectors.visit_get(user=request.auth, pk=visit_id)
-    return photos.response(visit)
+    return uploads.file_response(visit.photo, filename=f"visit-{visit.pk}")

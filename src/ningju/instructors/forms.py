@@ -1,8 +1,9 @@
 from django import forms
 from django.utils import timezone
 
+from ningju.core.uploads import MAX_IMAGE_BYTES
+
 from . import selectors
-from .photos import MAX_BYTES
 
 
 def _date_widget():
@@ -98,7 +99,7 @@ class VisitForm(forms.Form):
     notes = forms.CharField(label="走访情况", max_length=4000, widget=forms.Textarea(
         attrs={"rows": 6, "placeholder": "走访了解的情况、发现的问题、指导的事项"}))
     photo = forms.FileField(label="现场照片(可选)", required=False,
-                            help_text=f"JPEG、PNG或WebP图片,不超过{MAX_BYTES // 1024 // 1024}MB",
+                            help_text=f"JPEG、PNG或WebP图片,不超过{MAX_IMAGE_BYTES // 1024 // 1024}MB",
                             widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
 
     def __init__(self, *args, **kwargs):

@@ -8,7 +8,6 @@ keeps the grants and the coverage rollup in step inside the same transaction.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -16,12 +15,11 @@ from django.utils import timezone
 
 from ningju.accounts import services as account_services
 from ningju.accounts.models import User
-from ningju.core import audit, idcard, roles
+from ningju.core import audit, idcard, roles, uploads
 from ningju.core.scoping import is_visible
 from ningju.coverage import rollup
 from ningju.orgs.models import Kind, Organisation
 
-from . import photos
 from .models import Assignment, Instructor, Visit
 
 A_CREATED = audit.register_action("instructors.instructor.created", "登记党建指导员")
@@ -293,10 +291,10 @@ def visit_create(*, actor, instructor: Instructor, organisation: Organisation, v
         errors["visited_on"] = ["请填写走访日期"]
     elif visited_on > _today():
         errors["visited_on"] = ["走访日期不能晚于今天"]
-    kind = None
+    clean = None
     if photo is not None:
         try:
-            kind = photos.check(photo)
+            clean = uploads.clean_upload(photo, label="照片")
         except ValidationError as exc:
             errors["photo"] = exc.messages
     if errors:
@@ -311,10 +309,10 @@ def visit_create(*, actor, instructor: Instructor, organisation: Organisation, v
         raise ValidationError({"visited_on": f"走访日期不能早于选派日期({assignment.assigned_on:%Y-%m-%d})"})
     visit = Visit(instructor=instructor, organisation=organisation, visited_on=visited_on, notes=notes,
                   created_by=actor if getattr(actor, "pk", None) else None)
-    if kind is not None:
-        photo.seek(0)
-        # A random name: nothing of the uploader's file name reaches the disk.
-        visit.photo.save(f"{uuid.uuid4().hex}.{kind.extension}", photo, save=False)
+    if clean is not None:
+        # Re-encoded without metadata (no GPS position), under a random name: nothing of the uploader's file
+        # name reaches the disk.
+        visit.photo.save(clean.storage_name(), clean.as_content_file(), save=False)
     visit.save()
     audit.record(actor=actor, action=A_VISITED, obj=visit, after=audit.snapshot(visit), source=source)
     return visit

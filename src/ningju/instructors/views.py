@@ -5,10 +5,10 @@ from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from ningju.core import roles
+from ningju.core import roles, uploads
 from ningju.web.access import attach_errors, module_required, render_htmx, run_action
 
-from . import photos, selectors, services
+from . import selectors, services
 from .forms import AssignForm, EndForm, InstructorForm, VisitForm
 from .models import Visit
 
@@ -213,4 +213,4 @@ def visit_create(request, pk):
 def visit_photo(request, pk):
     """A visit's photo, only to those who may see the visit (photos are never served from /media/)."""
     visit = selectors.visit_get(user=request.user, pk=pk)
-    return photos.response(visit)
+    return uploads.file_response(visit.photo, filename=f"visit-{visit.pk}")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from PIL import Image
 
 from ningju.accounts import services as account_services
 from ningju.accounts.models import User
@@ -56,9 +58,27 @@ def png(name: str = "现场.png") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, png_bytes(), content_type="image/png")
 
 
+def is_png_bytes_picture(data: bytes) -> bool:
+    """Whether a served photo is the picture of png_bytes(): re-encoded on upload, so compared by its pixels."""
+    image = Image.open(io.BytesIO(data))
+    pixel = image.convert("RGB").getpixel((0, 0))
+    return image.format == "PNG" and image.size == (1, 1) and pixel == (0xB7, 0x1C, 0x1C)
+
+
 def webp(name: str = "photo.webp") -> SimpleUploadedFile:
-    body = b"WEBPVP8L" + struct.pack("<I", 5) + b"\x2f\x00\x00\x00\x00"
-    return SimpleUploadedFile(name, b"RIFF" + struct.pack("<I", len(body)) + body, content_type="image/webp")
+    out = io.BytesIO()
+    Image.new("RGB", (4, 3), (0xB7, 0x1C, 0x1C)).save(out, format="WEBP")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/webp")
+
+
+def jpeg_with_gps(name: str = "现场.jpg") -> SimpleUploadedFile:
+    """A phone photo: EXIF with the camera and the GPS position where it was taken."""
+    exif = Image.Exif()
+    exif[0x010F] = "HUAWEI"
+    exif[0x8825] = {1: "N", 2: (35.0, 5.0, 7.38), 3: "E", 4: (112.0, 56.0, 40.2)}
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), "white").save(out, format="JPEG", exif=exif)
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
 
 
 def text_as_jpg() -> SimpleUploadedFile:

@@ -2,16 +2,29 @@
 served only through the scoped view."""
 
 import datetime as dt
+import io
 import os
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 
 from ningju.core.models import AuditEntry
 from ningju.instructors import services
 from ningju.instructors.models import Visit
 
-from .helpers import PASSWORD, assign, instructor_login, oversize_jpeg, png, png_bytes, register, text_as_jpg, webp
+from .helpers import (
+    PASSWORD,
+    assign,
+    instructor_login,
+    is_png_bytes_picture,
+    jpeg_with_gps,
+    oversize_jpeg,
+    png,
+    register,
+    text_as_jpg,
+    webp,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +67,7 @@ def test_instructor_records_a_visit_with_photo(world, login, setup, media_root):
     assert photo_url in mine
     photo = client.get(photo_url)
     assert photo.status_code == 200 and photo["Content-Type"] == "image/png"
-    assert b"".join(photo.streaming_content) == png_bytes()
+    assert is_png_bytes_picture(b"".join(photo.streaming_content))
     # The upload directory is not served as such.
     assert client.get(f"/media/{visit.photo.name}").status_code == 404
 
@@ -74,6 +87,21 @@ def test_staff_records_a_visit_for_an_instructor(world, login, setup):
     visit = Visit.objects.get()
     assert visit.created_by == world.user["qy_org"] and visit.photo.name.endswith(".webp")
     assert client.get(f"/instructors/visits/{visit.pk}/photo/")["Content-Type"] == "image/webp"
+
+
+def test_photo_is_stored_without_the_phones_gps_position(world, login, setup):
+    account, _, assignment = setup
+    client = login(account, PASSWORD)
+    response = client.post(f"/instructors/assignments/{assignment.pk}/visit/",
+                           {"visited_on": "2026-01-20", "notes": "现场拍照。", "photo": jpeg_with_gps()})
+    assert response.status_code == 302
+    visit = Visit.objects.get()
+    served = b"".join(client.get(f"/instructors/visits/{visit.pk}/photo/").streaming_content)
+    with visit.photo.open("rb") as stored:
+        assert stored.read() == served
+    image = Image.open(io.BytesIO(served))
+    assert image.format == "JPEG" and image.size == (8, 6)
+    assert len(image.getexif()) == 0 and b"HUAWEI" not in served and b"Exif" not in served
 
 
 def test_other_users_cannot_record_visits(world, login, setup):
