@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "ningju.rosters",
     "ningju.instructors",
     "ningju.coverage",
+    "ningju.workdays",
+    "ningju.cases",
     "ningju.web",
     "ningju.demo",
 ]
@@ -189,6 +191,15 @@ NINGJU_FIELD_KEYS = [
     k for k in os.environ.get("NINGJU_FIELD_KEYS", "").split(",") if k
 ] or ["T9-HYAyeYMk0VciKvvqIfo49KaSzmoFUBp-0ixqsZcg="]
 NINGJU_HASH_KEY = os.environ.get("NINGJU_HASH_KEY", "dev-only-hash-key")
+
+# Public case pages (django-ratelimit, per address): anonymous filings, and failed number + query code look-ups.
+NINGJU_ANON_CASE_RATE = os.environ.get("NINGJU_ANON_CASE_RATE", "5/h")
+NINGJU_CASE_TRACK_RATE = os.environ.get("NINGJU_CASE_TRACK_RATE", "10/h")
+
+# Open311 GeoReport v2 (/open311/v2/): our jurisdiction_id, POSTs per api_key, GETs without api_key per address.
+NINGJU_OPEN311_JURISDICTION = os.environ.get("NINGJU_OPEN311_JURISDICTION", "jiaozuo.gov.cn")
+NINGJU_OPEN311_POST_RATE = os.environ.get("NINGJU_OPEN311_POST_RATE", "300/h")
+NINGJU_OPEN311_READ_RATE = os.environ.get("NINGJU_OPEN311_READ_RATE", "600/h")
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 200

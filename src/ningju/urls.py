@@ -14,6 +14,7 @@ urlpatterns = [
     path("rosters/", include("ningju.rosters.urls")),
     path("coverage/", include("ningju.coverage.urls")),
     path("instructors/", include("ningju.instructors.urls")),
+    path("workdays/", include("ningju.workdays.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

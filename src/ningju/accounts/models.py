@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from ningju.core.idcard import mask_phone
-from ningju.core.roles import M_REFER, ROLE_CHOICES, ROLES, WORKER
+from ningju.core.roles import M_CASES_REPORT, M_REFER, ROLE_CHOICES, ROLES, WORKER
 from ningju.core.scoping import Scope, ScopedQuerySet
 
 
@@ -85,6 +85,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         if module == M_REFER:  # only a worker who is a Party member refers colleagues (党员找党员)
             r = self.role_obj
             return bool(r and module in r.modules and self.person_id and self.person.is_party_member)
+        if module == M_CASES_REPORT:  # only active "1+3+N" grid members file incident reports
+            r = self.role_obj
+            return bool(r and module in r.modules and self.grid_memberships.filter(active=True).exists())
         if self.is_superuser:
             return True
         r = self.role_obj

@@ -24,6 +24,16 @@ M_COVERAGE_MANAGE = "coverage.manage"  # create campaigns, verify findings, foun
 M_INSTRUCTORS = "instructors"        # instructors, assignments and visits (read; instructors record visits)
 M_INSTRUCTORS_MANAGE = "instructors.manage"  # register instructors and assign them
 M_REFER = "coverage.refer"           # a member refers a colleague (党员找党员)
+M_CALENDAR = "calendar"              # holidays and adjusted working days (节假日安排), city administrators
+M_CASES = "cases"                    # read cases within scope, the notification inbox
+M_CASES_FILE = "cases.file"          # file a grievance and follow one's own cases (我的诉求)
+M_CASES_REPORT = "cases.report"      # file incident reports (only active "1+3+N" grid members)
+M_CASES_HANDLE = "cases.handle"      # the handler inbox: accept, return, handle, reply, ask for extension
+M_CASES_DISPATCH = "cases.dispatch"  # the dispatcher queue, transfer, merge, extensions, routing rules, call-backs
+M_CASES_SUPERVISE = "cases.supervise"  # overdue cases and supervision notices (督办)
+M_CASES_FIGURES = "cases.figures"    # leaders' figures: the three rates
+M_SEMINARS = "cases.seminars"        # seminars (座谈会) and the grievances collected there
+M_DUTY = "cases.duty"                # on-duty leaders (值班) and grid members
 
 
 @dataclass(frozen=True)
@@ -47,37 +57,46 @@ def _register(role: Role) -> Role:
 CITY_ORG = _register(Role(
     "city_org", "市委组织部", frozenset({M_HOME, M_GEO, M_ORGS, M_ORGS_EDIT, M_PEOPLE, M_PEOPLE_EDIT,
                                           M_AUDIT, M_ACCOUNTS, M_PROFILE, M_ROSTERS, M_COVERAGE,
-                                          M_COVERAGE_MANAGE, M_INSTRUCTORS, M_INSTRUCTORS_MANAGE}),
+                                          M_COVERAGE_MANAGE, M_INSTRUCTORS, M_INSTRUCTORS_MANAGE,
+                                          M_CASES, M_CASES_HANDLE, M_CASES_DISPATCH, M_CASES_SUPERVISE,
+                                          M_CASES_FIGURES, M_SEMINARS, M_DUTY, M_CALENDAR}),
     territorial=True, sees_sensitive=True))
 DISTRICT_ORG = _register(Role(
     "district_org", "县(市、区)委组织部", frozenset({M_HOME, M_GEO, M_ORGS, M_ORGS_EDIT, M_PEOPLE,
                                                     M_PEOPLE_EDIT, M_AUDIT, M_ACCOUNTS, M_PROFILE, M_ROSTERS,
                                                     M_COVERAGE, M_COVERAGE_MANAGE, M_INSTRUCTORS,
-                                                    M_INSTRUCTORS_MANAGE}),
+                                                    M_INSTRUCTORS_MANAGE, M_CASES, M_CASES_HANDLE,
+                                                    M_CASES_DISPATCH, M_CASES_SUPERVISE, M_CASES_FIGURES,
+                                                    M_SEMINARS, M_DUTY}),
     territorial=True, sees_sensitive=True))
 INDUSTRY_DEPT = _register(Role(
     "industry_dept", "行业主管部门", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PROFILE, M_ROSTERS, M_COVERAGE,
-                                                M_INSTRUCTORS}),
+                                                M_INSTRUCTORS, M_CASES, M_CASES_HANDLE, M_CASES_SUPERVISE}),
     territorial=False, sees_sensitive=False))
 TOWN_SECRETARY = _register(Role(
     "town_secretary", "乡镇(街道)党(工)委书记", frozenset({M_HOME, M_GEO, M_ORGS, M_PEOPLE, M_PEOPLE_EDIT,
-                                                          M_PROFILE, M_COVERAGE, M_INSTRUCTORS}),
+                                                          M_PROFILE, M_COVERAGE, M_INSTRUCTORS, M_CASES,
+                                                          M_CASES_HANDLE, M_CASES_DISPATCH, M_CASES_SUPERVISE,
+                                                          M_CASES_FIGURES, M_SEMINARS}),
     territorial=True, sees_sensitive=False))
 VILLAGE_SECRETARY = _register(Role(
-    "village_secretary", "村(社区)党组织书记", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PEOPLE_EDIT, M_PROFILE}),
+    "village_secretary", "村(社区)党组织书记", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PEOPLE_EDIT, M_PROFILE,
+                                                        M_CASES, M_CASES_HANDLE}),
     territorial=True, sees_sensitive=False))
 STATION_MANAGER = _register(Role(
     "station_manager", "平台企业/站点负责人", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PEOPLE_EDIT, M_PROFILE,
-                                                          M_ROSTERS}),
+                                                          M_ROSTERS, M_CASES, M_CASES_HANDLE}),
     territorial=False, sees_sensitive=True))
 INSTRUCTOR = _register(Role(
-    "instructor", "党建指导员", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PROFILE, M_COVERAGE, M_INSTRUCTORS}),
+    "instructor", "党建指导员", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PROFILE, M_COVERAGE, M_INSTRUCTORS,
+                                                M_CASES}),
     territorial=False, sees_sensitive=False))
 SUPERVISOR = _register(Role(
-    "supervisor", "督导组成员", frozenset({M_HOME, M_GEO, M_ORGS, M_PROFILE}),
+    "supervisor", "督导组成员", frozenset({M_HOME, M_GEO, M_ORGS, M_PROFILE, M_CASES}),
     territorial=True, sees_sensitive=False))
 WORKER = _register(Role(
-    "worker", "新就业群体从业人员", frozenset({M_HOME, M_PROFILE, M_REFER}),
+    "worker", "新就业群体从业人员", frozenset({M_HOME, M_PROFILE, M_REFER, M_CASES, M_CASES_FILE,
+                                                        M_CASES_REPORT}),
     territorial=False, sees_sensitive=False, staff=False))
 
 ROLE_CHOICES = [(r.code, r.label) for r in ROLES.values()]

@@ -8,6 +8,7 @@ Every business model uses :class:`ScopedQuerySet` as its default manager's query
         org = ("employer__path",)              # materialised organisation paths
         person = ("pk",)                       # the worker's own record
         user = ("created_by",)                 # rows a user owns
+        public = True                          # reference data every login may read
 
 ``Model.objects.visible_to(user)`` narrows any queryset to what the user may see. Pages, API,
 exports and search all start from it; :func:`get_visible_or_404` is the single way to fetch one
@@ -62,6 +63,8 @@ def visible_q(model: type[models.Model], scope: Scope) -> models.Q | None:
     rules = getattr(model, "ScopeRules", None)
     if rules is None:
         raise TypeError(f"{model.__name__} declares no ScopeRules")
+    if getattr(rules, "public", False):  # reference data every login may read (categories, rules)
+        return None
     parts: list[models.Q] = []
     parts += _prefix_q(tuple(getattr(rules, "division", ())), scope.division_paths)
     parts += _prefix_q(tuple(getattr(rules, "org", ())), scope.org_paths)

@@ -23,6 +23,7 @@ NAV = [
     NavItem(roles.M_ROSTERS, "花名册", "rosters:list", "▤"),
     NavItem(roles.M_INSTRUCTORS, "指导员", "instructors:list", "✦"),
     NavItem(roles.M_COVERAGE, "组织覆盖", "coverage:home", "◎"),
+    NavItem(roles.M_CALENDAR, "节假日", "workdays:calendar", "▦"),
     NavItem(roles.M_AUDIT, "审计日志", "web:audit", "✎"),
     NavItem(roles.M_REFER, "推荐党员", "coverage:refer", "✚"),
     NavItem(roles.M_PROFILE, "我的", "accounts:profile", "☰"),
