@@ -217,6 +217,9 @@ class Case(models.Model):
     org_path = models.CharField(max_length=255, editable=False, default="")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="责任人", null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="owned_cases")
+    reviewer_org = models.ForeignKey("orgs.Organisation", verbose_name="核验单位", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+",
+                                     help_text="整改事项:由该单位(督导组)的成员核验并评价,而非提交人本人")
     merged_into = models.ForeignKey("self", verbose_name="并入", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="duplicates")
 
@@ -266,7 +269,8 @@ class Case(models.Model):
             models.UniqueConstraint(fields=["client_key"], condition=~Q(client_key=""), name="case_client_key"),
             models.UniqueConstraint(fields=["open311_token"], condition=~Q(open311_token=""),
                                     name="case_open311_token"),
-            models.CheckConstraint(condition=Q(reopen_count__lte=1), name="case_reopen_once"),
+            models.CheckConstraint(condition=Q(reopen_count__lte=1) | Q(kind="rectification"),
+                                   name="case_reopen_once"),
         ]
 
     def __str__(self):

@@ -26,8 +26,17 @@ def is_dispatcher(user, case: Case) -> bool:
             and is_visible(case, user))
 
 
+def is_reviewer(user, case: Case) -> bool:
+    """A member of the organisation that verifies a rectification item (the supervision group)."""
+    return bool(case.reviewer_org_id) and getattr(user, "is_authenticated", False) and bool(user.organisation_id) \
+        and user.organisation.path.startswith(case.reviewer_org.path)
+
+
 def is_filer(user, case: Case, query_code: str | None = None) -> bool:
-    """The filer's login, or (for a case filed without one) whoever holds its query code."""
+    """The filer's login, or (for a case filed without one) whoever holds its query code. For a rectification
+    item verified by an organisation, every member of that organisation speaks for the filer."""
+    if is_reviewer(user, case):
+        return True
     if case.filer_id:
         return getattr(user, "is_authenticated", False) and user.pk == case.filer_id
     return bool(query_code) and bool(case.query_code_hash) and keyed_hash(query_code) == case.query_code_hash

@@ -30,6 +30,7 @@ from ..states import (
     REOPEN_WINDOW_DAYS,
     TRANSITIONS,
     Action,
+    CaseKind,
     Rating,
     Status,
 )
@@ -319,8 +320,9 @@ def case_rate(*, actor, case: Case, rating: str, comment: str = "", query_code: 
     before = audit.snapshot(case)
     _close_with_rating(case, rating, at=at)
     case.save()
-    event(case, Action.RATE, actor=actor if case.filer_id else None, at=at, from_status=Status.REPLIED,
-          comment=comment, data={"rating": rating})
+    named = case.filer_id or case.reviewer_org_id  # an anonymous filer stays anonymous in the timeline
+    event(case, Action.RATE, actor=actor if named else None, at=at, from_status=Status.REPLIED, comment=comment,
+          data={"rating": rating})
     if rating == Rating.UNSATISFIED:
         notify.send(notify.handlers_of(case.organisation), kind="unsatisfied", at=at, case=case,
                     title=f"提交人对答复不满意:{case.title}", body=comment[:200])
@@ -361,9 +363,11 @@ def case_reopen(*, actor, case: Case, reason: str, query_code: str | None = None
     check_state(case, Action.REOPEN)
     if case.rating != Rating.UNSATISFIED:
         raise ValidationError("只有评价为不满意的事项可以重新办理")
-    if case.reopen_count >= REOPEN_LIMIT:
+    # A rectification item goes back as often as the verifying group finds it not done (督导→整改→再督导).
+    limited = case.kind != CaseKind.RECTIFICATION
+    if limited and case.reopen_count >= REOPEN_LIMIT:
         raise ValidationError(f"每个事项只能重新办理{REOPEN_LIMIT}次")
-    if case.closed_at and at - case.closed_at > dt.timedelta(days=REOPEN_WINDOW_DAYS):
+    if limited and case.closed_at and at - case.closed_at > dt.timedelta(days=REOPEN_WINDOW_DAYS):
         raise ValidationError(f"办结超过{REOPEN_WINDOW_DAYS}天的事项不能重新办理")
     reason = clean_comment(reason, required=True, label="重新办理的理由")
     before = audit.snapshot(case)
@@ -374,7 +378,8 @@ def case_reopen(*, actor, case: Case, reason: str, query_code: str | None = None
     else:
         case.status = Status.SUBMITTED
     case.save()
-    event(case, Action.REOPEN, actor=actor if case.filer_id else None, at=at, from_status=Status.CLOSED,
+    named = case.filer_id or case.reviewer_org_id
+    event(case, Action.REOPEN, actor=actor if named else None, at=at, from_status=Status.CLOSED,
           organisation=case.organisation, comment=reason, data=due_data(case) if case.organisation_id else {})
     if case.organisation_id:
         notify_assigned(case, at=at, what="重新办理事项")

@@ -131,7 +131,8 @@ def case_file(*, actor, kind: str, category: Category | None, text: str, divisio
               anonymous: bool = False, filer_name: str = "", filer_phone: str = "", seminar: Seminar | None = None,
               source: str | None = None, client_key: str = "", attachments=(),
               organisation: Organisation | None = None, owner=None, reply_workdays: int | None = None,
-              source_ref: str = "", at: dt.datetime | None = None, audit_source: str = "web") -> FiledCase:
+              reviewer_org: Organisation | None = None, source_ref: str = "", at: dt.datetime | None = None,
+              audit_source: str = "web") -> FiledCase:
     """File a case. The same ``client_key`` sent twice files it once (the second call returns the first)."""
     client_key = (client_key or "").strip()[:64]
     found = _existing(client_key, actor)
@@ -143,7 +144,8 @@ def case_file(*, actor, kind: str, category: Category | None, text: str, divisio
                          priority=priority, lat=lat, lng=lng, address=address, anonymous=anonymous,
                          filer_name=filer_name, filer_phone=filer_phone, seminar=seminar, source=source,
                          client_key=client_key, attachments=attachments, organisation=organisation, owner=owner,
-                         reply_workdays=reply_workdays, source_ref=source_ref, at=at or timezone.now(),
+                         reply_workdays=reply_workdays, reviewer_org=reviewer_org, source_ref=source_ref,
+                         at=at or timezone.now(),
                          audit_source=audit_source)
     except IntegrityError:
         found = _existing(client_key, actor)  # the same request won a race against this one
@@ -153,8 +155,8 @@ def case_file(*, actor, kind: str, category: Category | None, text: str, divisio
 
 
 def _file(*, actor, kind, category, text, division, title, priority, lat, lng, address, anonymous, filer_name,
-          filer_phone, seminar, source, client_key, attachments, organisation, owner, reply_workdays, source_ref,
-          at, audit_source) -> FiledCase:
+          filer_phone, seminar, source, client_key, attachments, organisation, owner, reply_workdays, reviewer_org,
+          source_ref, at, audit_source) -> FiledCase:
     if kind not in CaseKind.values:
         raise ValidationError({"kind": "事项类型不正确"})
     source = _source_for(actor=actor, kind=kind, anonymous=anonymous, seminar=seminar, source=source)
@@ -192,6 +194,7 @@ def _file(*, actor, kind, category, text, division, title, priority, lat, lng, a
                 priority=priority, source=source, status=Status.SUBMITTED, filer=filer,
                 anonymous=source == Source.ANONYMOUS, filer_name=filer_name if not filer else "",
                 filer_phone=filer_phone, seminar=seminar, client_key=client_key, source_ref=source_ref[:100],
+                reviewer_org=reviewer_org if kind == CaseKind.RECTIFICATION else None,
                 division=division, division_path=division.path, address=(address or "").strip(),
                 lat=lat_d, lng=lng_d, submitted_at=at)
     query_code = None

@@ -275,3 +275,27 @@ def test_events_are_visible_only_with_their_case(routed):
     assert CaseEvent.objects.visible_to(w.user["qy_org"]).filter(case=case).exists()
     assert not CaseEvent.objects.visible_to(w.user["sy_org"]).filter(case=case).exists()
     assert CaseEvent.objects.visible_to(w.user["worker"]).filter(case=case).exists()
+
+
+def test_rectification_item_is_verified_by_the_group_and_sent_back_until_done(routed):
+    from ningju.testing.factories import UserFactory
+
+    w = routed
+    u = UserFactory(phone="13700000099", role="village_secretary", organisation=w.org["zhongma"])
+    item = services.case_file(actor=w.user["supervisor"], kind=CaseKind.RECTIFICATION, category=category("star-plan"),
+                              text="创建计划未上墙", division=w.div["zhongma"], organisation=w.org["zhongma"],
+                              owner=u, reply_workdays=5, reviewer_org=w.org["group"], at=WEDNESDAY).case
+    assert item.reply_due == local(2026, 11, 25) and item.owner == u
+    for round_ in range(3):  # sent back twice, then verified
+        item = services.case_accept(actor=u, case=item) if item.status == Status.DISPATCHED else item
+        item = services.case_handle(actor=u, case=item, result="已整改")
+        item = services.case_reply(actor=u, case=item, reply="计划已上墙")
+        with pytest.raises(PermissionDenied):  # the branch cannot verify its own rectification
+            services.case_rate(actor=u, case=item, rating=Rating.SATISFIED)
+        if round_ < 2:
+            item = services.case_rate(actor=w.user["supervisor"], case=item, rating=Rating.UNSATISFIED,
+                                      comment="仍未上墙")
+            item = services.case_reopen(actor=w.user["supervisor"], case=item, reason="再督导未通过")
+    item = services.case_rate(actor=w.user["supervisor"], case=item, rating=Rating.SATISFIED)
+    assert item.status == Status.CLOSED and item.reopen_count == 2
+    assert list(differences()) == []
