@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "ningju.coverage",
     "ningju.workdays",
     "ningju.cases",
+    "ningju.stars",
+    "ningju.open311",
     "ningju.web",
     "ningju.demo",
 ]

@@ -15,6 +15,7 @@ EVENTS = {
     "people.changed": "people were created, changed or deleted; org_ids are their old and new employers",
     "orgs.changed": "organisations were created, moved, changed or deleted; org_ids are them and their parents",
     "rosters.imported": "a roster was imported for org_ids; person_ids are the people it created or updated",
+    "cases.changed": "a case of the engine moved (case_id, kind, status); apps owning its source record follow",
 }
 
 

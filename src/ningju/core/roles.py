@@ -33,6 +33,10 @@ M_CASES_DISPATCH = "cases.dispatch"  # the dispatcher queue, transfer, merge, ex
 M_CASES_SUPERVISE = "cases.supervise"  # overdue cases and supervision notices (督办)
 M_CASES_FIGURES = "cases.figures"    # leaders' figures: the three rates
 M_SEMINARS = "cases.seminars"        # seminars (座谈会) and the grievances collected there
+M_STARS = "stars"                    # five-star branches: standards, plans, awards, findings, projects (read)
+M_STARS_MANAGE = "stars.manage"      # standards, evaluation and awarding, supervision plans, post-evaluation, projects
+M_STARS_REVIEW = "stars.review"      # the town reviews self-assessments
+M_STARS_VISIT = "stars.visit"        # supervision group members record visits and verify rectification
 M_DUTY = "cases.duty"                # on-duty leaders (值班) and grid members
 
 
@@ -59,7 +63,7 @@ CITY_ORG = _register(Role(
                                           M_AUDIT, M_ACCOUNTS, M_PROFILE, M_ROSTERS, M_COVERAGE,
                                           M_COVERAGE_MANAGE, M_INSTRUCTORS, M_INSTRUCTORS_MANAGE,
                                           M_CASES, M_CASES_HANDLE, M_CASES_DISPATCH, M_CASES_SUPERVISE,
-                                          M_CASES_FIGURES, M_SEMINARS, M_DUTY, M_CALENDAR}),
+                                          M_CASES_FIGURES, M_SEMINARS, M_DUTY, M_CALENDAR, M_STARS, M_STARS_MANAGE}),
     territorial=True, sees_sensitive=True))
 DISTRICT_ORG = _register(Role(
     "district_org", "县(市、区)委组织部", frozenset({M_HOME, M_GEO, M_ORGS, M_ORGS_EDIT, M_PEOPLE,
@@ -67,7 +71,7 @@ DISTRICT_ORG = _register(Role(
                                                     M_COVERAGE, M_COVERAGE_MANAGE, M_INSTRUCTORS,
                                                     M_INSTRUCTORS_MANAGE, M_CASES, M_CASES_HANDLE,
                                                     M_CASES_DISPATCH, M_CASES_SUPERVISE, M_CASES_FIGURES,
-                                                    M_SEMINARS, M_DUTY}),
+                                                    M_SEMINARS, M_DUTY, M_STARS, M_STARS_MANAGE}),
     territorial=True, sees_sensitive=True))
 INDUSTRY_DEPT = _register(Role(
     "industry_dept", "行业主管部门", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PROFILE, M_ROSTERS, M_COVERAGE,
@@ -77,11 +81,11 @@ TOWN_SECRETARY = _register(Role(
     "town_secretary", "乡镇(街道)党(工)委书记", frozenset({M_HOME, M_GEO, M_ORGS, M_PEOPLE, M_PEOPLE_EDIT,
                                                           M_PROFILE, M_COVERAGE, M_INSTRUCTORS, M_CASES,
                                                           M_CASES_HANDLE, M_CASES_DISPATCH, M_CASES_SUPERVISE,
-                                                          M_CASES_FIGURES, M_SEMINARS}),
+                                                          M_CASES_FIGURES, M_SEMINARS, M_STARS, M_STARS_REVIEW}),
     territorial=True, sees_sensitive=False))
 VILLAGE_SECRETARY = _register(Role(
     "village_secretary", "村(社区)党组织书记", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PEOPLE_EDIT, M_PROFILE,
-                                                        M_CASES, M_CASES_HANDLE}),
+                                                        M_CASES, M_CASES_HANDLE, M_STARS}),
     territorial=True, sees_sensitive=False))
 STATION_MANAGER = _register(Role(
     "station_manager", "平台企业/站点负责人", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PEOPLE_EDIT, M_PROFILE,
@@ -92,7 +96,7 @@ INSTRUCTOR = _register(Role(
                                                 M_CASES}),
     territorial=False, sees_sensitive=False))
 SUPERVISOR = _register(Role(
-    "supervisor", "督导组成员", frozenset({M_HOME, M_GEO, M_ORGS, M_PROFILE, M_CASES}),
+    "supervisor", "督导组成员", frozenset({M_HOME, M_GEO, M_ORGS, M_PROFILE, M_CASES, M_STARS, M_STARS_VISIT}),
     territorial=True, sees_sensitive=False))
 WORKER = _register(Role(
     "worker", "新就业群体从业人员", frozenset({M_HOME, M_PROFILE, M_REFER, M_CASES, M_CASES_FILE,

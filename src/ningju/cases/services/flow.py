@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from ningju.core import audit
+from ningju.core import audit, hooks
 from ningju.core.scoping import is_visible
 from ningju.orgs.models import Organisation
 
@@ -119,7 +119,9 @@ def clean_comment(text: str | None, *, required: bool, label: str = "说明") ->
 
 
 def audit_step(case: Case, action: str, *, actor, before: dict, source: str) -> None:
+    """The audit entry of a transition, and the hook that lets the app owning the case's source follow it."""
     audit.record(actor=actor, action=A[action], obj=case, before=before, after=audit.snapshot(case), source=source)
+    hooks.emit("cases.changed", case_id=case.pk, kind=case.kind, status=case.status)
 
 
 def assign(case: Case, org: Organisation, *, at: dt.datetime) -> None:

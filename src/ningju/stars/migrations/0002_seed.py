@@ -1,0 +1,20 @@
+from django.db import migrations
+
+SEED_YEAR = 2026
+
+
+def forwards(apps, schema_editor):
+    from ningju.stars.seed import seed
+
+    seed(apps.get_model("stars", "StandardSet"), apps.get_model("stars", "Star"),
+         apps.get_model("stars", "StandardItem"), SEED_YEAR)
+
+
+def backwards(apps, schema_editor):
+    apps.get_model("stars", "StandardSet").objects.all().delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("stars", "0001_initial")]
+
+    operations = [migrations.RunPython(forwards, backwards)]
