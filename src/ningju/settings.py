@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "ningju.workdays",
     "ningju.cases",
     "ningju.stars",
+    "ningju.points",
     "ningju.open311",
     "ningju.web",
     "ningju.demo",

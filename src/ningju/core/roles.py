@@ -37,6 +37,9 @@ M_STARS = "stars"                    # five-star branches: standards, plans, awa
 M_STARS_MANAGE = "stars.manage"      # standards, evaluation and awarding, supervision plans, post-evaluation, projects
 M_STARS_REVIEW = "stars.review"      # the town reviews self-assessments
 M_STARS_VISIT = "stars.visit"        # supervision group members record visits and verify rectification
+M_POINTS = "points"                  # points accounts, ledgers and boards within scope (read)
+M_POINTS_MANAGE = "points.manage"    # rulebooks, households, accounts, awarding, review, reversal, the shop
+M_POINTS_MY = "points.my"            # one's own points account, declarations and the points shop
 M_DUTY = "cases.duty"                # on-duty leaders (值班) and grid members
 
 
@@ -63,7 +66,8 @@ CITY_ORG = _register(Role(
                                           M_AUDIT, M_ACCOUNTS, M_PROFILE, M_ROSTERS, M_COVERAGE,
                                           M_COVERAGE_MANAGE, M_INSTRUCTORS, M_INSTRUCTORS_MANAGE,
                                           M_CASES, M_CASES_HANDLE, M_CASES_DISPATCH, M_CASES_SUPERVISE,
-                                          M_CASES_FIGURES, M_SEMINARS, M_DUTY, M_CALENDAR, M_STARS, M_STARS_MANAGE}),
+                                          M_CASES_FIGURES, M_SEMINARS, M_DUTY, M_CALENDAR, M_STARS, M_STARS_MANAGE,
+                                          M_POINTS}),
     territorial=True, sees_sensitive=True))
 DISTRICT_ORG = _register(Role(
     "district_org", "县(市、区)委组织部", frozenset({M_HOME, M_GEO, M_ORGS, M_ORGS_EDIT, M_PEOPLE,
@@ -71,7 +75,7 @@ DISTRICT_ORG = _register(Role(
                                                     M_COVERAGE, M_COVERAGE_MANAGE, M_INSTRUCTORS,
                                                     M_INSTRUCTORS_MANAGE, M_CASES, M_CASES_HANDLE,
                                                     M_CASES_DISPATCH, M_CASES_SUPERVISE, M_CASES_FIGURES,
-                                                    M_SEMINARS, M_DUTY, M_STARS, M_STARS_MANAGE}),
+                                                    M_SEMINARS, M_DUTY, M_STARS, M_STARS_MANAGE, M_POINTS}),
     territorial=True, sees_sensitive=True))
 INDUSTRY_DEPT = _register(Role(
     "industry_dept", "行业主管部门", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PROFILE, M_ROSTERS, M_COVERAGE,
@@ -81,11 +85,12 @@ TOWN_SECRETARY = _register(Role(
     "town_secretary", "乡镇(街道)党(工)委书记", frozenset({M_HOME, M_GEO, M_ORGS, M_PEOPLE, M_PEOPLE_EDIT,
                                                           M_PROFILE, M_COVERAGE, M_INSTRUCTORS, M_CASES,
                                                           M_CASES_HANDLE, M_CASES_DISPATCH, M_CASES_SUPERVISE,
-                                                          M_CASES_FIGURES, M_SEMINARS, M_STARS, M_STARS_REVIEW}),
+                                                          M_CASES_FIGURES, M_SEMINARS, M_STARS, M_STARS_REVIEW,
+                                                          M_POINTS}),
     territorial=True, sees_sensitive=False))
 VILLAGE_SECRETARY = _register(Role(
     "village_secretary", "村(社区)党组织书记", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PEOPLE_EDIT, M_PROFILE,
-                                                        M_CASES, M_CASES_HANDLE, M_STARS}),
+                                                        M_CASES, M_CASES_HANDLE, M_STARS, M_POINTS, M_POINTS_MANAGE}),
     territorial=True, sees_sensitive=False))
 STATION_MANAGER = _register(Role(
     "station_manager", "平台企业/站点负责人", frozenset({M_HOME, M_ORGS, M_PEOPLE, M_PEOPLE_EDIT, M_PROFILE,
@@ -100,7 +105,11 @@ SUPERVISOR = _register(Role(
     territorial=True, sees_sensitive=False))
 WORKER = _register(Role(
     "worker", "新就业群体从业人员", frozenset({M_HOME, M_PROFILE, M_REFER, M_CASES, M_CASES_FILE,
-                                                        M_CASES_REPORT}),
+                                                        M_CASES_REPORT, M_POINTS_MY}),
+    territorial=False, sees_sensitive=False, staff=False))
+
+VILLAGER = _register(Role(
+    "villager", "村民", frozenset({M_HOME, M_PROFILE, M_POINTS_MY}),
     territorial=False, sees_sensitive=False, staff=False))
 
 ROLE_CHOICES = [(r.code, r.label) for r in ROLES.values()]
