@@ -45,16 +45,3 @@ def pytest_report_header(config):
         return "NOTICE: /usr/bin/chromium not found: browser tests will be SKIPPED (apt-get install chromium)"
     return "browser tests: Debian Chromium at /usr/bin/chromium"
 
-
-def pytest_collection_modifyitems(config, items):
-    """Transactional tests (live server, threads) flush the database afterwards, which would also remove the
-    reference data seeded by data migrations (case categories, deadlines, holidays). They run with Django's
-    serialized rollback, which restores that data."""
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
-            name in getattr(item, "fixturenames", ()) for name in ("transactional_db", "live_server"))
-        if transactional:
-            kwargs = dict(marker.kwargs) if marker is not None else {}
-            kwargs.update(transaction=True, serialized_rollback=True)
-            item.add_marker(pytest.mark.django_db(**kwargs), append=False)

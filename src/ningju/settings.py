@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ningju.web.context_processors.navigation",
+                "ningju.cases.context_processors.unread",
             ],
         },
     },

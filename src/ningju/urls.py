@@ -15,6 +15,7 @@ urlpatterns = [
     path("coverage/", include("ningju.coverage.urls")),
     path("instructors/", include("ningju.instructors.urls")),
     path("workdays/", include("ningju.workdays.urls")),
+    path("cases/", include("ningju.cases.urls")),
     path("open311/v2/", include("ningju.open311.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -1,5 +1,6 @@
 from ninja import NinjaAPI
 
+from ningju.cases.api import router as cases_router
 from ningju.coverage.api import router as coverage_router
 from ningju.geo.api import router as geo_router
 from ningju.instructors.api import router as instructors_router
@@ -31,5 +32,6 @@ api.add_router("/", rosters_router)
 api.add_router("/", coverage_router)
 api.add_router("/", instructors_router)
 api.add_router("/", workdays_router)
+api.add_router("/", cases_router)
 
 urlpatterns = api.urls

@@ -17,7 +17,7 @@ from ningju.core.crypto import EncryptedTextField
 from ningju.core.idcard import mask_phone
 from ningju.core.scoping import ScopedQuerySet
 
-from .states import NUMBER_PREFIX, CaseKind, Priority, Rating, Source, Status, Unit
+from .states import HANDLER_STATES, NUMBER_PREFIX, CaseKind, Priority, Rating, Source, Status, Unit
 
 
 class Category(models.Model):
@@ -253,9 +253,12 @@ class Case(models.Model):
         verbose_name = verbose_name_plural = "事项"
         ordering = ["-submitted_at", "-id"]
         indexes = [
-            # Handler inbox: open cases of an organisation by due time.
-            models.Index(fields=["org_path", "status", "reply_due"], name="case_inbox",
-                         opclasses=["varchar_pattern_ops", "", ""]),
+            # Handler inbox (selectors.inbox: org subtree OR owner, in a handler state): partial indexes hold only
+            # the cases still with a handler (a few thousand of a million), so the page, its count and the tab
+            # counts read just those rows (bench/cases_scale.py, docs/performance.md).
+            models.Index(fields=["org_path", "reply_due"], name="case_inbox_open",
+                         opclasses=["varchar_pattern_ops", ""], condition=Q(status__in=HANDLER_STATES)),
+            models.Index(fields=["owner", "reply_due"], name="case_owner_open", condition=Q(status__in=HANDLER_STATES)),
             # Dispatcher queue and lists by state.
             models.Index(fields=["status", "submitted_at"], name="case_status_time"),
             # Rates for a division subtree and a period (prefix on the path, range on the time).
@@ -264,6 +267,12 @@ class Case(models.Model):
             models.Index(fields=["org_path", "submitted_at"], name="case_org_time",
                          opclasses=["varchar_pattern_ops", ""]),
             models.Index(fields=["filer", "submitted_at"], name="case_filer"),
+            # The three rates for a period (selectors.rates / rates_by): the period is a range on the leading column,
+            # the division a prefix on the second; the other columns are what the rates, the groupings, the kind
+            # filter and visible_to() read, so PostgreSQL (and SQLite) answer from the index alone.
+            models.Index(fields=["submitted_at", "division_path", "status", "accepted_at", "accept_due", "rating",
+                                 "org_path", "filer", "organisation", "category_path", "kind", "id"],
+                         name="case_rates", opclasses=["", "varchar_pattern_ops", *[""] * 10]),
         ]
         constraints = [
             models.UniqueConstraint(fields=["client_key"], condition=~Q(client_key=""), name="case_client_key"),
@@ -296,7 +305,7 @@ class Case(models.Model):
 def parse_number(number: str) -> int | None:
     """The id inside a case number, or None when it is not one."""
     number = (number or "").strip().upper()
-    if len(number) < 16 or not number[2:].isdigit():
+    if not 16 <= len(number) <= 20 or not number[2:].isascii() or not number[2:].isdigit():
         return None
     return int(number[10:])
 

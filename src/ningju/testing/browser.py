@@ -72,8 +72,13 @@ class Watch:
 
 @pytest.fixture
 def page(browser, live_server, transactional_db):
+    # Build the URL configuration (every app's API router) before the browser's first request, so that
+    # one-time cost is not taken for a slow page.
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018
     context = browser.new_context(viewport=PHONE, locale="zh-CN", base_url=live_server.url)
-    context.set_default_timeout(5000)
+    context.set_default_timeout(15000)
     pg = context.new_page()
     pg.watch = Watch(pg)
     yield pg

@@ -184,7 +184,8 @@ def _file(*, actor, kind, category, text, division, title, priority, lat, lng, a
             filer_phone = idcard.validate_phone(filer_phone)
         except ValidationError as exc:
             raise ValidationError({"filer_phone": exc.messages}) from None
-    logged_in = getattr(actor, "is_authenticated", False)
+    # An anonymous filing names nobody: not in the case, its events, its notifications or the audit trail.
+    logged_in = getattr(actor, "is_authenticated", False) and source != Source.ANONYMOUS
     filer = actor if logged_in and source in (Source.ONLINE, Source.GRID, Source.OPEN311, Source.SUPERVISION) \
         else None
     if kind == CaseKind.RECTIFICATION and organisation is None:

@@ -299,3 +299,10 @@ def test_rectification_item_is_verified_by_the_group_and_sent_back_until_done(ro
     item = services.case_rate(actor=w.user["supervisor"], case=item, rating=Rating.SATISFIED)
     assert item.status == Status.CLOSED and item.reopen_count == 2
     assert list(differences()) == []
+
+
+@pytest.mark.parametrize("text", ["SQ2026112500000１", "SQ²0261125000001", "SQ2026112599999999999999", "", "SQ1"])
+def test_odd_case_numbers_are_simply_not_found(text):
+    from ningju.cases.models import parse_number
+
+    assert parse_number(text) is None

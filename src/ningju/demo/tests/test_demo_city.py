@@ -16,11 +16,6 @@ from ningju.people.models import Person
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", verbosity=0)
-
-
 def test_demo_city_matches_the_article_and_the_figures_page(demo):
     org_dept = User.objects.get(phone="13800000002")  # 沁阳市委组织部
     qinyang = Division.objects.get(code="410882000000")

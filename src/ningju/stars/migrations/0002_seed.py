@@ -1,9 +1,7 @@
 from django.db import migrations
 
-SEED_YEAR = 2026
-
-
 def forwards(apps, schema_editor):
+    from ningju.stars.migrations import SEED_YEAR
     from ningju.stars.seed import seed
 
     seed(apps.get_model("stars", "StandardSet"), apps.get_model("stars", "Star"),

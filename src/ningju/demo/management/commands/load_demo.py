@@ -22,6 +22,7 @@ from ningju.accounts.models import User
 from ningju.core import idcard
 from ningju.coverage import services as coverage_services
 from ningju.coverage.models import Finding
+from ningju.demo import cases as demo_cases
 from ningju.demo.names import GIVEN, SURNAMES
 from ningju.geo.models import Division, Level
 from ningju.geo.services import divisions_import, read_rows
@@ -81,7 +82,7 @@ LOGINS = [
     ("13800000007", "陈卫东", "station_manager", "station:美团外卖太行站", "美团外卖太行站站长"),
     ("13800000008", "马晓燕", "instructor", "qy_org", "党建指导员(指导3个站点)"),
     ("13800000009", "冯振华", "supervisor", "group:1", "山阳区督导第一组"),
-    ("13800000010", "何俊杰", "worker", None, "外卖骑手(美团外卖太行站)"),
+    ("13800000010", "何俊杰", "worker", None, "外卖骑手(美团外卖太行站),罗庄社区网格“移动探头”"),
 ]
 
 
@@ -95,6 +96,7 @@ class Command(BaseCommand):
         console = Console()
         if reset:
             call_command("flush", interactive=False, verbosity=0)
+            demo_cases.reseed_after_flush()
         if User.objects.filter(phone=LOGINS[0][0]).exists():
             console.print("演示数据已存在(使用 --reset 重新载入)。")
         else:
@@ -117,6 +119,8 @@ class Command(BaseCommand):
             self._coverage(progress, rng)
             self._villagers(progress, rng)
             self._worker_login()
+            demo_cases.load(progress, div=self.div, orgs=self.orgs, users=self.users, password=DEMO_PASSWORD,
+                            seed=SEED + 2)
 
     def _grids(self, progress) -> None:
         """Three grids in each community of 沁阳市太行街道 (grid codes: community code + 3 digits)."""
@@ -218,8 +222,8 @@ class Command(BaseCommand):
     def _worker_login(self) -> None:
         phone, name, role, _org, _note = LOGINS[-1]
         person = Person.objects.get(name=name, employer=self.orgs["station:美团外卖太行站"])
-        account_services.user_create(actor=None, phone=phone, name=name, password=DEMO_PASSWORD, role=role,
-                                     person=person, source="demo")
+        self.users["worker"] = account_services.user_create(
+            actor=None, phone=phone, name=name, password=DEMO_PASSWORD, role=role, person=person, source="demo")
 
     # ------------------------------------------------------------------ the coverage survey (沁阳市)
     def _coverage(self, progress, rng: random.Random) -> None:
@@ -431,7 +435,7 @@ class Command(BaseCommand):
         table.add_column("角色")
         table.add_column("说明")
         table.add_row("13800000000", "系统管理员", "系统管理员", "全部数据,/admin/")
-        for phone, name, role, _org, note in LOGINS:
+        for phone, name, role, _org, note in LOGINS + demo_cases.LOGINS:
             user = User.objects.filter(phone=phone).first()
             table.add_row(phone, name, user.role_label if user else role, note)
         console.print(table)

@@ -1,0 +1,1 @@
+"""Pages of the case engine: ``filer`` (workers, anonymous filers, grid members) and ``staff``."""
