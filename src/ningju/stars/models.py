@@ -305,8 +305,9 @@ class SupervisionPlan(models.Model):
 
     objects = ScopedQuerySet.as_manager()
 
-    class ScopeRules:  # the organising department and the groups under it; never the branches visited
-        org = ("org_path",)
+    class ScopeRules:  # the organising department and the groups under it, and the departments above the district
+        org = ("org_path",)  # (a district's path is shorter than any town's prefix, so towns and branches never match)
+        division = ("district__path",)
 
     class Meta:
         verbose_name = verbose_name_plural = "督导计划"
@@ -335,6 +336,7 @@ class Group(models.Model):
 
     class ScopeRules:
         org = ("plan__org_path", "organisation__path")
+        division = ("plan__district__path",)
 
     class Meta:
         verbose_name = verbose_name_plural = "督导组"
@@ -358,6 +360,7 @@ class Round(models.Model):
 
     class ScopeRules:
         org = ("plan__org_path",)
+        division = ("plan__district__path",)
 
     class Meta:
         verbose_name = verbose_name_plural = "督导轮次"
@@ -395,6 +398,7 @@ class Visit(models.Model):
 
     class ScopeRules:
         org = ("plan_org_path", "group_org_path")
+        division = ("round__plan__district__path",)
 
     class Meta:
         verbose_name = verbose_name_plural = "督导走访"

@@ -79,7 +79,7 @@ def supervision_plans(*, user) -> QuerySet[SupervisionPlan]:
 def my_visits(*, user) -> QuerySet[Visit]:
     """A group member's visits: the ones planned for their groups (never shown to the branches)."""
     return (Visit.objects.filter(group__members=user).select_related("round", "unit", "group", "round__plan")
-            .order_by("status", "round__number", "unit__division__code"))
+            .order_by("-status", "round__number", "unit__division__code"))  # planned before done
 
 
 def findings(*, user, plan: SupervisionPlan | None = None) -> QuerySet[Finding]:

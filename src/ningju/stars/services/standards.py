@@ -66,9 +66,9 @@ def item_save(*, actor, star: Star, item: StandardItem | None = None, **fields) 
         before = audit.snapshot(item)
     for k, v in fields.items():
         setattr(item, k, v)
-    item.full_clean(exclude=["star"])
-    if item.pass_score > item.max_score:
+    if item.pass_score is not None and item.max_score is not None and item.pass_score > item.max_score:
         raise ValidationError({"pass_score": "达标分不能高于满分"})
+    item.full_clean(exclude=["star"])
     item.save()
     audit.record(actor=actor, action=A_ITEM_SAVED, obj=item, before=before, after=audit.snapshot(item))
     return item
