@@ -122,7 +122,7 @@ def _existing(client_key: str, actor) -> FiledCase | None:
     if case is None:
         return None
     if case.filer_id and case.filer_id != getattr(actor, "pk", None):
-        raise ValidationError("请求标识重复,请刷新页面后重新提交")
+        raise ValidationError({"client_key": "请求标识重复,请刷新页面后重新提交"})
     return FiledCase(case=case, query_code=None, created=False)
 
 
