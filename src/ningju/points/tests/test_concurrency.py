@@ -10,7 +10,6 @@ from django.db.models import Sum
 
 from ningju.points.models import Account, Entry, Item, Order
 from ningju.points.services import ledger, setup, shop
-from ningju.testing.factories import UserFactory
 
 from .conftest import AT, DAY
 

@@ -59,7 +59,8 @@ def test_bad_amounts_foreign_rules_caps_and_double_reversal(zhongma):
     with pytest.raises(ValidationError):
         setup.rule_save(actor=w.user["sec"], rulebook=w.rule["clean"].rulebook, category="other", name="零分",
                         points=0)
-    other = OrganisationFactory(name="另一村党支部", kind="branch", division=w.div["luozhuang"], parent=w.org["taihang"])
+    other = OrganisationFactory(name="另一村党支部", kind="branch", division=w.div["luozhuang"],
+                                parent=w.org["taihang"])
     other_sec = UserFactory(phone="13720000099", role="village_secretary", organisation=other)
     other_book = setup.rulebook_save(actor=other_sec, organisation=other, name="另一村规则", applies_to="household")
     foreign = setup.rule_save(actor=other_sec, rulebook=other_book, category="other", name="外村规则", points=3)

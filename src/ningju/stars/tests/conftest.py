@@ -3,9 +3,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from ningju.geo.models import Level
 from ningju.orgs.models import Kind
 from ningju.testing.factories import OrganisationFactory, UserFactory, division
-from ningju.geo.models import Level
 
 MONDAY = timezone.make_aware(dt.datetime(2026, 3, 2, 9, 0))
 
@@ -17,7 +17,8 @@ def shanyang(world):
     d, o, u = w.div, w.org, w.user
     d["baima"] = division("410811008203", "百间房村", Level.VILLAGE, d["zhongxing"])
     d["gongzilu"] = division("410811008001", "工字路社区", Level.VILLAGE, d["zhongxing"])
-    o["baima"] = OrganisationFactory(name="百间房村党支部", kind=Kind.BRANCH, division=d["baima"], parent=o["zhongxing"])
+    o["baima"] = OrganisationFactory(name="百间房村党支部", kind=Kind.BRANCH, division=d["baima"],
+                                     parent=o["zhongxing"])
     o["gongzilu"] = OrganisationFactory(name="工字路社区党支部", kind=Kind.BRANCH, division=d["gongzilu"],
                                         parent=o["zhongxing"])
     for n, key in enumerate(["zhongma", "baima", "gongzilu"]):

@@ -93,9 +93,9 @@ def test_visit_finding_rectification_reinspection_and_post_evaluation(shanyang):
     second = visit_of(plan, unit, 2)
     with pytest.raises(ValidationError):  # post-evaluation before verification
         services.post_evaluate(actor=w.user["sy_org"], plan=plan, unit=unit, result="consolidated", comment="好")
-    services.visit_record(actor=second.group.leader, visit=second, checks=ALL_OK, findings=[], at=MONDAY, verifications=[
-        Verification(finding_id=found[0].pk, done=True), Verification(finding_id=found[1].pk, done=False,
-                                                                       comment="标牌仍未更换")])
+    services.visit_record(actor=second.group.leader, visit=second, checks=ALL_OK, findings=[], at=MONDAY,
+                          verifications=[Verification(finding_id=found[0].pk, done=True),
+                                         Verification(finding_id=found[1].pk, done=False, comment="标牌仍未更换")])
     assert Case.objects.get(pk=found[0].case_id).status == Status.CLOSED
     assert Case.objects.get(pk=found[1].case_id).status == Status.DISPATCHED  # sent back
     totals = selectors.totals(user=w.user["sy_org"], plan=plan)
