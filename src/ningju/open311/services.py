@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -26,7 +25,6 @@ from django.utils import timezone
 
 from ningju.cases import services as case_services
 from ningju.cases.models import Case, Category
-from ningju.cases.services.flow import Upload
 from ningju.cases.states import Source
 from ningju.core.uploads import clean_upload
 from ningju.geo import selectors as geo_selectors
@@ -105,8 +103,7 @@ def request_submit(*, user, service: Category, description: str, lat: float | No
             clean = clean_upload(media, label="图片")
         except ValidationError as exc:
             raise ValidationError({"media": exc.messages}) from None
-        fields = {f.name for f in dataclasses.fields(Upload)}
-        attachments.append(Upload(**{k: v for k, v in dataclasses.asdict(clean).items() if k in fields}))
+        attachments.append(clean)
     try:
         filed = case_services.case_file(
             actor=user, kind=SERVICE_KIND, category=service, text=description, division=division,

@@ -10,10 +10,8 @@ at the start of the request is expected, which still serialises the two).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -42,18 +40,6 @@ A_FILED = audit.register_action("cases.case.filed", "提交事项")
 
 class CaseConflict(ValidationError):
     """Someone else changed the case since the caller looked at it."""
-
-
-@dataclass(frozen=True)
-class Upload:
-    """An attachment already cleaned by :func:`ningju.core.uploads.clean_upload` (or equivalent)."""
-
-    content: bytes
-    extension: str
-    content_type: str
-    size: int
-    original_name: str
-    sha256: str
 
 
 def now_or(at: dt.datetime | None) -> dt.datetime:
@@ -92,18 +78,18 @@ def event(case: Case, action: str, *, actor, at: dt.datetime, from_status: str =
 
 
 def attach(case: Case, ev: CaseEvent | None, uploads, *, actor) -> list[Attachment]:
+    """Store attachments cleaned by :func:`ningju.core.uploads.clean_upload` (``CleanFile``) on the case."""
     uploads = list(uploads or ())
     if len(uploads) + (case.attachments.count() if case.pk else 0) > MAX_ATTACHMENTS * 3:
         raise ValidationError("该事项的附件已达上限")
     if len(uploads) > MAX_ATTACHMENTS:
         raise ValidationError(f"一次最多上传{MAX_ATTACHMENTS}个附件")
     saved = []
-    for n, up in enumerate(uploads, start=1):
+    for up in uploads:
         a = Attachment(case=case, event=ev, content_type=up.content_type, size=up.size, sha256=up.sha256,
                        original_name=(up.original_name or "")[:200],
                        uploaded_by=actor if getattr(actor, "pk", None) else None)
-        name = f"{(ev.pk if ev else 0)}-{n}-{up.sha256[:12]}.{up.extension}"
-        a.file.save(name, ContentFile(up.content), save=False)
+        a.file.save(up.storage_name(), up.as_content_file(), save=False)
         a.save()
         saved.append(a)
     return saved

@@ -10,9 +10,9 @@ from django.utils import timezone
 from ningju.cases import selectors, services
 from ningju.cases.derive import differences
 from ningju.cases.models import Case, CaseEvent, Notification, Supervision
-from ningju.cases.services.flow import Upload
 from ningju.cases.states import CaseKind, Rating, Status
 from ningju.core.models import AuditEntry
+from ningju.core.uploads import CleanFile
 
 from .conftest import WEDNESDAY, category, file_grievance
 
@@ -224,7 +224,7 @@ def test_script_is_stored_as_text(routed):
 
 
 def test_attachments_are_kept_with_the_event(routed):
-    up = Upload(content=b"%PDF-1.4 test", extension="pdf", content_type="application/pdf", size=13,
+    up = CleanFile(content=b"%PDF-1.4 test", extension="pdf", content_type="application/pdf", size=13,
                 original_name="证明.pdf", sha256="a" * 64)
     case = file_grievance(routed, attachments=[up]).case
     att = case.attachments.get()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -116,7 +115,7 @@ def assessment_submit(*, actor, plan: Plan, item: StandardItem, claim_met: bool,
     for f in files:
         ev = Evidence(assessment=assessment, content_type=f.content_type, size=f.size, sha256=f.sha256,
                       original_name=(f.original_name or "")[:200], uploaded_by=actor)
-        ev.file.save(f"{f.sha256[:16]}.{f.extension}", ContentFile(f.content), save=False)
+        ev.file.save(f.storage_name(), f.as_content_file(), save=False)
         ev.save()
     audit.record(actor=actor, action=A_ASSESSED, obj=assessment, before=before,
                  after={**audit.snapshot(assessment), "files": len(files)})

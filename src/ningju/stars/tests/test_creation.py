@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from ningju.cases.services.flow import Upload
+from ningju.core.uploads import CleanFile
 from ningju.stars import selectors, services
 from ningju.stars.models import Assessment, Award, StandardItem, StandardSet, Star
 
@@ -13,7 +13,7 @@ from .conftest import MONDAY
 
 pytestmark = pytest.mark.django_db
 
-PDF = Upload(content=b"%PDF-1.4\n%%EOF", extension="pdf", content_type="application/pdf", size=14,
+PDF = CleanFile(content=b"%PDF-1.4\n%%EOF", extension="pdf", content_type="application/pdf", size=14,
              original_name="会议记录.pdf", sha256="b" * 64)
 
 
