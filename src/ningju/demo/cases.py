@@ -101,19 +101,6 @@ def load(progress, *, div: dict, orgs: dict, users: dict, password: str, seed: i
     _Story(progress, div=div, orgs=orgs, users=users, password=password, rng=random.Random(seed)).run()
 
 
-def reseed_after_flush() -> None:
-    """``flush`` (``load_demo --reset``) also empties the tables the data migrations seed, which the story needs:
-    the category tree with its default deadlines, and the holiday table. Seed them again as the migrations do."""
-    from ningju.cases.models import DeadlineRule
-    from ningju.cases.seed import seed
-    from ningju.workdays.models import Holiday, Revision, YearPlan
-    from ningju.workdays.seed import seed_tables
-
-    if not Category.objects.exists():
-        seed(Category, DeadlineRule)
-    seed_tables(Holiday, YearPlan, Revision)
-
-
 class _Story:
     def __init__(self, progress, *, div, orgs, users, password, rng):
         self.progress, self.div, self.orgs, self.users, self.rng = progress, div, orgs, dict(users), rng

@@ -24,12 +24,10 @@ def png_bytes() -> bytes:
 
 
 def _world():
-    from ningju.cases import seed, services
-    from ningju.cases.models import Category, DeadlineRule
+    from ningju.cases import services
+    from ningju.cases.models import Category
     from ningju.testing.world import build_world
 
-    if not Category.objects.exists():  # a transactional test before this one flushed the seeded tree
-        seed.seed(Category, DeadlineRule)
     world = build_world()
     services.routing_rule_save(actor=world.user["qy_org"], category=Category.objects.get(code="traffic"),
                                division=world.div["qy"], organisation=world.org["transport"])

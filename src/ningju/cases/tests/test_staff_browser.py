@@ -20,13 +20,11 @@ def fits(page, what: str):
 
 
 def test_dispatch_from_the_queue_and_accept_from_the_inbox(page, live_server):
-    from ningju.cases import seed, services
-    from ningju.cases.models import Case, Category, DeadlineRule
+    from ningju.cases import services
+    from ningju.cases.models import Case, Category
     from ningju.cases.states import CaseKind, Status
     from ningju.testing.world import build_world
 
-    if not Category.objects.exists():  # a transactional test before this one flushed the seeded tree
-        seed.seed(Category, DeadlineRule)
     world = build_world()
     outside = []
     page.on("request", lambda req: None if req.url.startswith((live_server.url, "data:", "blob:"))

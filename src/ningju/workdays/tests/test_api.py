@@ -11,7 +11,7 @@ from ningju.workdays.models import Kind
 
 from .helpers import API
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("holidays")]
+pytestmark = pytest.mark.django_db
 
 
 def bearer(user) -> Client:

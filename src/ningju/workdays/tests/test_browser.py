@@ -21,10 +21,7 @@ pytestmark = pytest.mark.browser
 
 def test_administrator_enters_a_2027_holiday_on_a_phone(page, live_server):
     from ningju.testing.world import build_world
-    from ningju.workdays.models import Holiday, Revision, YearPlan
-    from ningju.workdays.seed import seed_tables
 
-    seed_tables(Holiday, YearPlan, Revision)  # the live server's database is flushed between such tests
     world = build_world()
     login(page, world.user["city_org"])
     page.locator("nav.mainnav a[data-module=calendar]").click()

@@ -10,7 +10,7 @@ from ningju.core.models import AuditEntry
 from ningju.web.tests.test_no_cdn import UrlCollector, check_page
 from ningju.workdays.models import Holiday, Kind, Source, YearPlan
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("holidays")]
+pytestmark = pytest.mark.django_db
 
 URL = "/workdays/"
 

@@ -13,7 +13,7 @@ from ningju.workdays.models import Holiday, Kind, Revision
 
 from .helpers import SHANGHAI, at
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("holidays")]
+pytestmark = pytest.mark.django_db
 
 D = dt.date
 

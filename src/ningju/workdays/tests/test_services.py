@@ -13,7 +13,7 @@ from ningju.workdays.library import library_days, library_years
 from ningju.workdays.models import Holiday, Kind, Revision, Source, YearPlan
 from ningju.workdays.seed import seed_tables
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("holidays")]
+pytestmark = pytest.mark.django_db
 
 D = dt.date
 
