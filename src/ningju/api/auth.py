@@ -1,8 +1,8 @@
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from ninja.security import APIKeyCookie, HttpBearer
 
 from ningju.accounts.services import token_user
+from ningju.core import roles
 
 
 class TokenAuth(HttpBearer):
@@ -38,5 +38,4 @@ class SessionAuth(APIKeyCookie):
 
 
 def require_module(request, module: str) -> None:
-    if not request.auth.can(module):
-        raise PermissionDenied("当前角色无权使用该功能")
+    roles.require(request.auth, module)

@@ -117,3 +117,11 @@ ROLE_CHOICES = [(r.code, r.label) for r in ROLES.values()]
 
 def role(code: str) -> Role:
     return ROLES[code]
+
+
+def require(user, module: str, message: str = "当前角色无权使用该功能") -> None:
+    """Refuse (PermissionDenied) a user whose role may not use ``module``; pages, API and services alike."""
+    from django.core.exceptions import PermissionDenied
+
+    if not getattr(user, "can", lambda m: False)(module):
+        raise PermissionDenied(message)

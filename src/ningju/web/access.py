@@ -3,8 +3,9 @@
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+
+from ningju.core import roles
 
 
 def module_required(module: str):
@@ -12,8 +13,7 @@ def module_required(module: str):
         @wraps(view)
         @login_required
         def wrapped(request, *args, **kwargs):
-            if not request.user.can(module):
-                raise PermissionDenied("当前角色无权使用该功能")
+            roles.require(request.user, module)
             return view(request, *args, **kwargs)
         return wrapped
     return decorator

@@ -24,11 +24,6 @@ A_DUTY_DELETED = audit.register_action("cases.duty.deleted", "取消值班安排
 A_GRID_SET = audit.register_action("cases.grid.set", "设置网格成员")
 
 
-def _require(actor, module: str, message: str) -> None:
-    if not getattr(actor, "can", lambda m: False)(module):
-        raise PermissionDenied(message)
-
-
 def _city_level(actor) -> bool:
     """Categories and default deadlines are city-wide: kept by the city organisation department."""
     return actor.is_superuser or actor.role == roles.CITY_ORG.code
@@ -76,7 +71,7 @@ def category_update(*, actor, category: Category, **fields) -> Category:
 def routing_rule_save(*, actor, category: Category, division, target: str = RoutingRule.Target.ORG,
                       organisation=None, note: str = "", rule: RoutingRule | None = None) -> RoutingRule:
     """Create a rule, or change ``rule``; one active rule per category and division."""
-    _require(actor, roles.M_CASES_DISPATCH, "只有分派人员可以维护分派规则")
+    roles.require(actor, roles.M_CASES_DISPATCH, "只有分派人员可以维护分派规则")
     if not is_visible(division, actor):
         raise ValidationError({"division": "适用区划不在管辖范围内"})
     if target not in RoutingRule.Target.values:
@@ -113,7 +108,7 @@ def routing_rule_save(*, actor, category: Category, division, target: str = Rout
 @transaction.atomic
 def routing_rule_delete(*, actor, rule: RoutingRule) -> None:
     """Rules are switched off, not deleted, so the history of a case keeps pointing at the rule used."""
-    _require(actor, roles.M_CASES_DISPATCH, "只有分派人员可以维护分派规则")
+    roles.require(actor, roles.M_CASES_DISPATCH, "只有分派人员可以维护分派规则")
     rule = RoutingRule.objects.select_for_update().get(pk=rule.pk)
     if not is_visible(rule, actor):
         raise ValidationError("规则不存在或不在管辖范围内")
@@ -146,7 +141,7 @@ def deadline_rule_set(*, actor, priority: str, accept_amount: int, accept_unit: 
 @transaction.atomic
 def seminar_create(*, actor, level: str, title: str, held_on: dt.date, place: str, division, organiser,
                    attendee_count: int, attendees: str = "") -> Seminar:
-    _require(actor, roles.M_SEMINARS, "当前角色无权登记座谈会")
+    roles.require(actor, roles.M_SEMINARS, "当前角色无权登记座谈会")
     if not is_visible(division, actor):
         raise ValidationError({"division": "所在区划不在管辖范围内"})
     if not is_visible(organiser, actor):
@@ -164,7 +159,7 @@ def seminar_create(*, actor, level: str, title: str, held_on: dt.date, place: st
 
 @transaction.atomic
 def duty_shift_create(*, actor, organisation, user, starts_on: dt.date, ends_on: dt.date) -> DutyShift:
-    _require(actor, roles.M_DUTY, "当前角色无权安排值班")
+    roles.require(actor, roles.M_DUTY, "当前角色无权安排值班")
     if not is_visible(organisation, actor):
         raise ValidationError({"organisation": "单位不在管辖范围内"})
     if ends_on < starts_on:
@@ -179,7 +174,7 @@ def duty_shift_create(*, actor, organisation, user, starts_on: dt.date, ends_on:
 
 @transaction.atomic
 def duty_shift_delete(*, actor, shift: DutyShift) -> None:
-    _require(actor, roles.M_DUTY, "当前角色无权安排值班")
+    roles.require(actor, roles.M_DUTY, "当前角色无权安排值班")
     if not is_visible(shift, actor):
         raise ValidationError("值班安排不存在或不在管辖范围内")
     before = audit.snapshot(shift)
@@ -190,7 +185,7 @@ def duty_shift_delete(*, actor, shift: DutyShift) -> None:
 @transaction.atomic
 def grid_member_set(*, actor, user, division, role: str = GridMember.Role.SCOUT, active: bool = True) -> GridMember:
     """Enrol a login in a grid (or change / end the enrolment); members may file incident reports."""
-    _require(actor, roles.M_DUTY, "当前角色无权设置网格成员")
+    roles.require(actor, roles.M_DUTY, "当前角色无权设置网格成员")
     if not is_visible(division, actor):
         raise ValidationError({"division": "网格不在管辖范围内"})
     if division.level < 4:

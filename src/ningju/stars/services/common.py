@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 
 from ningju.core import roles
 from ningju.core.scoping import is_visible
@@ -12,16 +12,6 @@ from ningju.orgs.models import Kind, Organisation
 from ..models import UnitKind
 
 BRANCH_KINDS = (Kind.BRANCH, Kind.GENERAL_BRANCH, Kind.PARTY_COMMITTEE)
-
-
-def require(actor, module: str, message: str) -> None:
-    if not getattr(actor, "can", lambda m: False)(module):
-        raise PermissionDenied(message)
-
-
-def require_visible(obj, actor, message: str) -> None:
-    if not is_visible(obj, actor):
-        raise PermissionDenied(message)
 
 
 def unit_kind_of(branch: Organisation) -> str:

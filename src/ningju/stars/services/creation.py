@@ -14,7 +14,7 @@ from ningju.core.scoping import is_visible
 from ningju.workdays import selectors as workdays
 
 from ..models import Assessment, Award, Evidence, Plan, StandardItem, StandardSet, Star
-from .common import acts_for_branch, check_branch, require, unit_kind_of
+from .common import acts_for_branch, check_branch, unit_kind_of
 
 A_PLAN = audit.register_action("stars.plan.saved", "保存创建计划")
 A_ASSESSED = audit.register_action("stars.assessment.submitted", "提交自评")
@@ -126,7 +126,7 @@ def assessment_submit(*, actor, plan: Plan, item: StandardItem, claim_met: bool,
 def assessment_review(*, actor, assessment: Assessment, approve: bool, comment: str = "",
                       at: dt.datetime | None = None) -> Assessment:
     """The town checks the self-assessment and its evidence: passed on to the district, or returned."""
-    require(actor, roles.M_STARS_REVIEW, "只有乡镇(街道)党(工)委可以审核自评")
+    roles.require(actor, roles.M_STARS_REVIEW, "只有乡镇(街道)党(工)委可以审核自评")
     a = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if not is_visible(a, actor):
         raise PermissionDenied("该支部不在管辖范围内")
@@ -147,7 +147,7 @@ def assessment_review(*, actor, assessment: Assessment, approve: bool, comment: 
 def assessment_evaluate(*, actor, assessment: Assessment, met: bool, score: int | None = None, comment: str = "",
                         at: dt.datetime | None = None) -> Assessment:
     """The district decides whether the item is met (and its score for a scored item)."""
-    require(actor, roles.M_STARS_MANAGE, "只有区县党委组织部可以评定")
+    roles.require(actor, roles.M_STARS_MANAGE, "只有区县党委组织部可以评定")
     a = Assessment.objects.select_for_update().select_related("item").get(pk=assessment.pk)
     if not is_visible(a, actor):
         raise PermissionDenied("该支部不在管辖范围内")
@@ -190,7 +190,7 @@ def award_star(*, actor, plan: Plan, star: Star, at: dt.datetime | None = None,
                publicity_workdays: int = PUBLICITY_WORKDAYS) -> Award:
     """Award a star whose items are all met; it stands after the publicity period unless objected to."""
     at = _now(at)
-    require(actor, roles.M_STARS_MANAGE, "只有区县党委组织部可以评定星级")
+    roles.require(actor, roles.M_STARS_MANAGE, "只有区县党委组织部可以评定星级")
     if not is_visible(plan, actor):
         raise PermissionDenied("该支部不在管辖范围内")
     if star.standard_id != plan.standard_id:
@@ -235,7 +235,7 @@ def award_object(*, actor, award: Award, text: str, at: dt.datetime | None = Non
 def award_decide_objection(*, actor, award: Award, uphold_award: bool, comment: str,
                            at: dt.datetime | None = None) -> Award:
     """The district answers objections: the award stands (after publicity) or is withdrawn."""
-    require(actor, roles.M_STARS_MANAGE, "只有区县党委组织部可以处理异议")
+    roles.require(actor, roles.M_STARS_MANAGE, "只有区县党委组织部可以处理异议")
     a = Award.objects.select_for_update().get(pk=award.pk)
     if not is_visible(a, actor) or a.status != Award.Status.PUBLICITY or not a.objection_open:
         raise ValidationError("没有待处理的公示异议")
@@ -275,7 +275,7 @@ def _withdraw(a: Award, *, actor, reason: str, at: dt.datetime) -> None:
 @transaction.atomic
 def award_withdraw(*, actor, award: Award, reason: str, at: dt.datetime | None = None) -> Award:
     """摘星: the district takes a star back, with the reason kept in the branch's star history."""
-    require(actor, roles.M_STARS_MANAGE, "只有区县党委组织部可以摘星")
+    roles.require(actor, roles.M_STARS_MANAGE, "只有区县党委组织部可以摘星")
     a = Award.objects.select_for_update().get(pk=award.pk)
     if not is_visible(a, actor):
         raise PermissionDenied("该支部不在管辖范围内")

@@ -14,7 +14,7 @@ from ningju.core import audit, roles
 from ningju.core.scoping import is_visible
 
 from ..models import Project, ProjectUpdate, StandardSet, Star
-from .common import acts_for_branch, check_branch, require, unit_kind_of
+from .common import acts_for_branch, check_branch, unit_kind_of
 
 A_PROPOSED = audit.register_action("stars.project.proposed", "申报创星项目")
 A_DECIDED = audit.register_action("stars.project.decided", "审批创星项目")
@@ -59,7 +59,7 @@ def project_propose(*, actor, branch, star: Star, name: str, description: str, p
 @transaction.atomic
 def project_decide(*, actor, project: Project, approve: bool, comment: str = "",
                    at: dt.datetime | None = None) -> Project:
-    require(actor, roles.M_STARS_MANAGE, "只有组织部门可以审批项目")
+    roles.require(actor, roles.M_STARS_MANAGE, "只有组织部门可以审批项目")
     p = Project.objects.select_for_update().get(pk=project.pk)
     if not is_visible(p, actor):
         raise PermissionDenied("该项目不在管辖范围内")

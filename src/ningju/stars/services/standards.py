@@ -8,7 +8,6 @@ from django.db import transaction
 from ningju.core import audit, roles
 
 from ..models import Assessment, StandardItem, StandardSet, Star
-from .common import require
 
 A_COPIED = audit.register_action("stars.standard.copied", "沿用创建标准")
 A_PUBLISHED = audit.register_action("stars.standard.published", "发布创建标准")
@@ -20,7 +19,7 @@ ITEM_FIELDS = ("order", "text", "mode", "max_score", "pass_score", "required", "
 @transaction.atomic
 def standard_copy_year(*, actor, source: StandardSet, year: int) -> StandardSet:
     """A new year's set for the same kind of unit, copied star by star and item by item (unpublished)."""
-    require(actor, roles.M_STARS_MANAGE, "只有组织部门可以维护创建标准")
+    roles.require(actor, roles.M_STARS_MANAGE, "只有组织部门可以维护创建标准")
     if StandardSet.objects.filter(year=year, unit_kind=source.unit_kind).exists():
         raise ValidationError({"year": f"{year}年的{source.get_unit_kind_display()}创建标准已存在"})
     name = source.name.replace(str(source.year), str(year)) if str(source.year) in source.name else \
@@ -38,7 +37,7 @@ def standard_copy_year(*, actor, source: StandardSet, year: int) -> StandardSet:
 
 @transaction.atomic
 def standard_publish(*, actor, standard: StandardSet, published: bool = True) -> StandardSet:
-    require(actor, roles.M_STARS_MANAGE, "只有组织部门可以维护创建标准")
+    roles.require(actor, roles.M_STARS_MANAGE, "只有组织部门可以维护创建标准")
     if published and not StandardItem.objects.filter(star__standard=standard).exists():
         raise ValidationError("创建标准还没有条目,不能发布")
     before = audit.snapshot(standard)
@@ -51,7 +50,7 @@ def standard_publish(*, actor, standard: StandardSet, published: bool = True) ->
 @transaction.atomic
 def item_save(*, actor, star: Star, item: StandardItem | None = None, **fields) -> StandardItem:
     """Add an item to a star, or change one no branch has assessed yet."""
-    require(actor, roles.M_STARS_MANAGE, "只有组织部门可以维护创建标准")
+    roles.require(actor, roles.M_STARS_MANAGE, "只有组织部门可以维护创建标准")
     unknown = set(fields) - set(ITEM_FIELDS)
     if unknown:
         raise ValidationError({next(iter(unknown)): "该字段不能修改"})

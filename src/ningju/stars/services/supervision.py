@@ -29,7 +29,7 @@ from ..models import (
     SupervisionPlan,
     Visit,
 )
-from .common import require, secretary_of, units_of
+from .common import secretary_of, units_of
 
 A_PLAN = audit.register_action("stars.supervision.planned", "制定督导计划")
 A_VISITED = audit.register_action("stars.visit.recorded", "记录督导")
@@ -57,7 +57,7 @@ def supervision_plan_create(*, actor, name: str, year: int, district, starts_on:
                             groups: list[GroupSpec], rounds: list[tuple[dt.date, dt.date]],
                             rectify_workdays: int = 10) -> SupervisionPlan:
     """A district's plan: its groups and rounds, and every village/community assigned to a group per round."""
-    require(actor, roles.M_STARS_MANAGE, "只有区县党委组织部可以制定督导计划")
+    roles.require(actor, roles.M_STARS_MANAGE, "只有区县党委组织部可以制定督导计划")
     if district.level != Level.COUNTY or not is_visible(district, actor):
         raise ValidationError({"district": "请选择管辖范围内的区县"})
     if not actor.organisation_id and not actor.is_superuser:
@@ -224,7 +224,7 @@ def open_findings(plan: SupervisionPlan, unit) -> list[Finding]:
 def post_evaluate(*, actor, plan: SupervisionPlan, unit, result: str, comment: str,
                   at: dt.datetime | None = None) -> PostEvaluation:
     """后评估 of a branch whose findings in the plan are all rectified and verified."""
-    require(actor, roles.M_STARS_MANAGE, "只有区县党委组织部可以开展后评估")
+    roles.require(actor, roles.M_STARS_MANAGE, "只有区县党委组织部可以开展后评估")
     if not is_visible(plan, actor):
         raise PermissionDenied("该督导计划不在管辖范围内")
     if not Finding.objects.filter(plan=plan, unit=unit).exists():
