@@ -267,12 +267,12 @@ class Case(models.Model):
             models.Index(fields=["org_path", "submitted_at"], name="case_org_time",
                          opclasses=["varchar_pattern_ops", ""]),
             models.Index(fields=["filer", "submitted_at"], name="case_filer"),
-            # The three rates for a period (selectors.rates / rates_by): the period is a range on the leading column,
-            # the division a prefix on the second; the other columns are what the rates, the groupings, the kind
-            # filter and visible_to() read, so PostgreSQL (and SQLite) answer from the index alone.
+            # The three rates for a period (selectors.rates): the period is a range on the leading column, the
+            # division a prefix on the second; the other columns are all the rates and visible_to() read, so both
+            # databases answer from the index alone (key columns rather than INCLUDE: SQLite covers with them too).
             models.Index(fields=["submitted_at", "division_path", "status", "accepted_at", "accept_due", "rating",
-                                 "org_path", "filer", "organisation", "category_path", "kind", "id"],
-                         name="case_rates", opclasses=["", "varchar_pattern_ops", *[""] * 10]),
+                                 "org_path", "filer", "id"],
+                         name="case_rates", opclasses=["", "varchar_pattern_ops", *[""] * 7]),
         ]
         constraints = [
             models.UniqueConstraint(fields=["client_key"], condition=~Q(client_key=""), name="case_client_key"),
