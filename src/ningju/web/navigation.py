@@ -28,6 +28,7 @@ NAV = [
     NavItem(roles.M_CASES_SUPERVISE, "督办", "cases:supervision", "◷"),
     NavItem(roles.M_CASES_FIGURES, "诉求数据", "cases:figures", "▥"),
     NavItem(roles.M_SEMINARS, "座谈会", "cases:seminars", "☷"),
+    NavItem(roles.M_STARS, "五星支部", "stars:home", "★"),
     NavItem(roles.M_CALENDAR, "节假日", "workdays:calendar", "▦"),
     NavItem(roles.M_AUDIT, "审计日志", "web:audit", "✎"),
     NavItem(roles.M_CASES_FILE, "我的诉求", "cases:mine", "✉"),

@@ -1,0 +1,1 @@
+"""Pages of the five-star campaign: creation and awarding (``creation``), supervision (``supervision``)."""
