@@ -17,6 +17,7 @@ urlpatterns = [
     path("workdays/", include("ningju.workdays.urls")),
     path("cases/", include("ningju.cases.urls")),
     path("stars/", include("ningju.stars.urls")),
+    path("points/", include("ningju.points.urls")),
     path("open311/v2/", include("ningju.open311.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

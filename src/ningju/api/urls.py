@@ -6,6 +6,7 @@ from ningju.geo.api import router as geo_router
 from ningju.instructors.api import router as instructors_router
 from ningju.orgs.api import router as orgs_router
 from ningju.people.api import router as people_router
+from ningju.points.api import router as points_router
 from ningju.rosters.api import router as rosters_router
 from ningju.stars.api import router as stars_router
 from ningju.workdays.api import router as workdays_router
@@ -35,5 +36,6 @@ api.add_router("/", instructors_router)
 api.add_router("/", workdays_router)
 api.add_router("/", cases_router)
 api.add_router("/", stars_router)
+api.add_router("/", points_router)
 
 urlpatterns = api.urls

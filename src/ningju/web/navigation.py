@@ -29,11 +29,13 @@ NAV = [
     NavItem(roles.M_CASES_FIGURES, "诉求数据", "cases:figures", "▥"),
     NavItem(roles.M_SEMINARS, "座谈会", "cases:seminars", "☷"),
     NavItem(roles.M_STARS, "五星支部", "stars:home", "★"),
+    NavItem(roles.M_POINTS, "积分管理", "points:home", "◈"),
     NavItem(roles.M_CALENDAR, "节假日", "workdays:calendar", "▦"),
     NavItem(roles.M_AUDIT, "审计日志", "web:audit", "✎"),
     NavItem(roles.M_CASES_FILE, "我的诉求", "cases:mine", "✉"),
     NavItem(roles.M_CASES_REPORT, "事件上报", "cases:report", "⚠"),
     NavItem(roles.M_REFER, "推荐党员", "coverage:refer", "✚"),
+    NavItem(roles.M_POINTS_MY, "我的积分", "points:mine", "❖"),
     NavItem(roles.M_PROFILE, "我的", "accounts:profile", "☰"),
 ]
 

@@ -23,6 +23,7 @@ from ningju.core import idcard
 from ningju.coverage import services as coverage_services
 from ningju.coverage.models import Finding
 from ningju.demo import cases as demo_cases
+from ningju.demo import points as demo_points
 from ningju.demo import stars as demo_stars
 from ningju.demo.names import GIVEN, SURNAMES
 from ningju.geo.models import Division, Level
@@ -124,6 +125,8 @@ class Command(BaseCommand):
                             seed=SEED + 2)
             demo_stars.load(progress, div=self.div, orgs=self.orgs, users=self.users, password=DEMO_PASSWORD,
                             seed=SEED + 3)
+            demo_points.load(progress, div=self.div, orgs=self.orgs, users=self.users, password=DEMO_PASSWORD,
+                             seed=SEED + 5)
 
     def _grids(self, progress) -> None:
         """Three grids in each community of 沁阳市太行街道 (grid codes: community code + 3 digits)."""
@@ -438,7 +441,7 @@ class Command(BaseCommand):
         table.add_column("角色")
         table.add_column("说明")
         table.add_row("13800000000", "系统管理员", "系统管理员", "全部数据,/admin/")
-        for phone, name, role, _org, note in LOGINS + demo_cases.LOGINS + demo_stars.LOGINS:
+        for phone, name, role, _org, note in LOGINS + demo_cases.LOGINS + demo_stars.LOGINS + demo_points.LOGINS:
             user = User.objects.filter(phone=phone).first()
             table.add_row(phone, name, user.role_label if user else role, note)
         console.print(table)
