@@ -1,4 +1,4 @@
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from ningju.api.auth import require_module
@@ -6,7 +6,7 @@ from ningju.api.pagination import PagePagination
 from ningju.core import roles
 from ningju.core.scoping import get_visible_or_404
 
-from .models import Division
+from .models import Division, Level
 from .selectors import division_list
 
 router = Router(tags=["行政区划"])
@@ -30,7 +30,9 @@ class DivisionOut(Schema):
 
 @router.get("/divisions", response=list[DivisionOut], summary="区划列表")
 @paginate(PagePagination)
-def list_divisions(request, parent: str | None = None, q: str | None = None, level: int | None = None):
+def list_divisions(request, parent: str | None = None, q: str | None = None,
+                   level: int | None = Query(None, ge=min(Level), le=max(Level),
+                                             description="层级:1 市,2 县(市、区),3 乡镇(街道),4 村(社区),5 网格")):
     require_module(request, roles.M_GEO)
     return division_list(user=request.auth, parent_code=parent, q=q, level=level).select_related("parent")
 

@@ -13,6 +13,7 @@ from ningju.accounts.models import User
 from ningju.api.auth import require_module
 from ningju.api.errors import referenced_or_400
 from ningju.api.pagination import PagePagination
+from ningju.api.params import IdFilter
 from ningju.core import roles, uploads
 from ningju.orgs.models import Organisation
 
@@ -202,7 +203,8 @@ def _visit_refs(request, payload: VisitIn) -> dict:
 @router.get("/instructors", response=list[InstructorOut], summary="党建指导员列表",
             description="q:姓名、职务或选派单位包含;active:在岗(true)或已离岗(false)")
 @paginate(PagePagination)
-def list_instructors(request, q: str | None = None, active: bool | None = None, appointed_by_id: int | None = None):
+def list_instructors(request, q: str | None = None, active: bool | None = None,
+                     appointed_by_id: IdFilter = None):
     require_module(request, roles.M_INSTRUCTORS)
     return selectors.instructor_list(user=request.auth, q=q, active=active, appointed_by_id=appointed_by_id)
 
@@ -276,7 +278,7 @@ def end_assignment(request, assignment_id: int, payload: AssignmentEndIn):
 
 @router.get("/visits", response=list[VisitOut], summary="走访记录列表")
 @paginate(PagePagination)
-def list_visits(request, instructor_id: int | None = None, organisation_id: int | None = None):
+def list_visits(request, instructor_id: IdFilter = None, organisation_id: IdFilter = None):
     require_module(request, roles.M_INSTRUCTORS)
     return selectors.visit_list(user=request.auth, instructor_id=instructor_id, organisation_id=organisation_id)
 

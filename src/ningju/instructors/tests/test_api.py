@@ -232,3 +232,10 @@ def test_session_writes_need_csrf(world):
                     headers={"x-csrftoken": client.cookies["csrftoken"].value})
     assert r.status_code == 201
     assert list(Instructor.objects.values_list("name", flat=True)) == ["有令牌"]
+
+
+@pytest.mark.parametrize("query", ["appointed_by_id=99999999999999999999999", "appointed_by_id=0"])
+def test_an_impossible_id_filter_is_a_field_error(world, query):
+    # Larger than a database id: refused as bad input instead of reaching the driver (it overflowed on SQLite).
+    error = _error(bearer(world.user["town"]).get(f"{API}/instructors?{query}"), 400)
+    assert "appointed_by_id" in _fields(error)
