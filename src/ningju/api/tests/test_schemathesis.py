@@ -2,8 +2,9 @@
 
 Every operation under /api/v1/ gets generated requests (valid and invalid), sent in turn by a superuser
 and by a limited role (a town secretary: masked data, no audit, no organisation edits), so each operation
-is tried by both; the only check is that none of them is answered with a server error. Every request runs in a savepoint that is rolled
-back, so a DELETE or PATCH cannot change the data the following requests see.
+is tried by both; the only check is that none of them is answered with a server error. Every request
+runs in a savepoint that is rolled back, so a DELETE or PATCH cannot change the data the following
+requests see.
 """
 
 import datetime as dt
