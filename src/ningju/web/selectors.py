@@ -7,6 +7,7 @@ from ningju.core.models import AuditEntry
 from ningju.geo.models import Division, Level
 from ningju.orgs.models import PARTY_KINDS, Kind, Organisation
 from ningju.people.models import PARTY_STATUSES, Occupation, Person
+from ningju.points import selectors as points_selectors
 
 
 def home_figures(user) -> dict:
@@ -71,6 +72,10 @@ def home_context(user) -> dict:
         return ctx
     if r is not None and r.code == roles.WORKER.code:
         ctx["person"] = user.person
+        return ctx
+    if r is not None and r.code == roles.VILLAGER.code:
+        ctx["points_accounts"] = list(points_selectors.my_accounts(user=user).select_related("household"))
+        ctx["points_placed"] = points_selectors.orders(user=user, status="placed").count()
         return ctx
     ctx["figures"] = home_figures(user)
     code = r.code if r else "admin"

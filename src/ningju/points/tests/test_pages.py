@@ -69,6 +69,17 @@ def test_staff_pages_render_for_the_village_secretary_and_read_only_roles(zhongm
     assert f'action="{url("publish")}"' not in district.get(url("boards")).content.decode()
 
 
+def test_villager_home_shows_own_balance_and_shortcuts_not_staff_figures(zhongma, login):
+    w = zhongma
+    give(w, 1, times=2)  # 庭院整洁 5 × 2
+    give(w, 2)
+    page = login(w.user["villager1"]).get("/").content.decode()
+    assert 'id="my-points"' in page and 'id="home-stats"' not in page
+    assert ">10<" in page and "马建国户" in page and "李秀英" not in page
+    for name in ["mine", "shop", "declare", "publicity"]:
+        assert f'href="{url(name)}"' in page
+
+
 def test_villager_pages_and_refusals_by_role(zhongma, login, client):
     w = zhongma
     villager = login(w.user["villager1"])
