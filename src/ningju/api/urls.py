@@ -11,7 +11,7 @@ from ningju.rosters.api import router as rosters_router
 from ningju.stars.api import router as stars_router
 from ningju.workdays.api import router as workdays_router
 
-from . import errors
+from . import errors, openapi
 from .auth import SessionAuth, TokenAuth
 from .core import router as core_router
 
@@ -26,6 +26,7 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 errors.install(api)
+openapi.install()
 api.add_router("/", core_router)
 api.add_router("/", geo_router)
 api.add_router("/", orgs_router)
