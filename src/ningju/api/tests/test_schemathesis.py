@@ -25,6 +25,7 @@ from ningju.core import idcard
 from ningju.geo.models import Division
 from ningju.orgs.models import Organisation
 from ningju.people.models import Person
+from ningju.testing.api_examples import existing_ids
 from ningju.testing.factories import PASSWORD
 from ningju.wsgi import application
 
@@ -66,10 +67,12 @@ def api_users(django_db_setup, django_db_blocker, _same_db_connection):
     """The test world and bearer headers of a superuser and of a town secretary (cases are sent by
     each in turn), built once for the module in a transaction that is rolled back at its end; each test
     runs in a savepoint inside it."""
+    from ningju.testing.api_examples import build_api_examples
     from ningju.testing.world import build_world
 
     with django_db_blocker.unblock(), transaction.atomic():
         world = build_world()
+        build_api_examples(world)
         headers = {}
         for key in ("admin", "town"):
             _, raw = account_services.token_create(user=world.user[key], name="schemathesis")
@@ -84,7 +87,8 @@ def _existing() -> dict[str, list]:
     orgs = list(Organisation.objects.order_by("pk").values_list("pk", flat=True))
     codes = list(Division.objects.order_by("code").values_list("code", flat=True))
     return {
-        # path parameters
+        # path parameters (cases, five-star and points objects from api_examples)
+        **{name: ids for name, ids in existing_ids().items() if ids},
         "person_id": people, "org_id": orgs, "code": codes,
         # references in request bodies
         "parent_id": orgs, "employer_id": orgs, "organisation_id": orgs, "division_code": codes,
