@@ -67,9 +67,10 @@ def diff(before: dict | None, after: dict | None) -> dict:
 
 
 def record(*, actor, action: str, obj: models.Model, before: dict | None = None,
-           after: dict | None = None, source: str = "web", division_path: str | None = None,
+           after: dict | None = None, source: str | None = None, division_path: str | None = None,
            org_path: str | None = None) -> AuditEntry:
-    """Write one audit entry. Call inside the service's transaction."""
+    """Write one audit entry. Call inside the service's transaction. Without ``source``, the request's
+    channel is recorded ("api" or "web", see ``core.context.channel``)."""
     if action not in ACTIONS:
         raise ValueError(f"unregistered audit action {action!r}")
     if division_path is None or org_path is None:
@@ -87,7 +88,7 @@ def record(*, actor, action: str, obj: models.Model, before: dict | None = None,
         division_path=division_path or "",
         org_path=org_path or "",
         request_id=context.request_id.get(),
-        source=source,
+        source=source or context.channel.get(),
     )
 
 

@@ -322,3 +322,18 @@ def test_the_shop_orders_once_never_beyond_the_balance_and_refunds_on_cancel(zho
     error(post(v1, f"/points/orders/{second['id']}/cancel"), 400)  # once
     assert [o["status"] for o in ok(get(v1, "/points/orders"))["items"]] == ["cancelled", "fulfilled"]
     call_command("check_points")
+
+
+def test_changes_through_the_api_are_audited_as_api_and_through_pages_as_web(zhongma, login):
+    from ningju.core.models import AuditEntry
+
+    w = zhongma
+    ok(post(bearer(w.user["sec"]), "/points/entries", award_body(w, key="k-api")), 201)
+    via_api = AuditEntry.objects.order_by("-id").first()
+    assert via_api.actor == w.user["sec"] and via_api.source == "api"
+    form = {"organisation": w.org["zhongma"].pk, "name": "党员积分管理办法", "applies_to": "member",
+            "publicity_workdays": 3}
+    page = login(w.user["sec"]).post("/points/rules/new/", form)
+    assert page.status_code == 302
+    via_page = AuditEntry.objects.order_by("-id").first()
+    assert via_page.pk != via_api.pk and via_page.source == "web"
