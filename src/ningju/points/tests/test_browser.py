@@ -3,11 +3,9 @@ code; the pages fit the screen, with no console errors, CSP violations or failed
 
 from __future__ import annotations
 
-import importlib
 import uuid
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -17,32 +15,12 @@ from ningju.testing.browser import assert_no_horizontal_overflow, browser, login
 pytestmark = pytest.mark.browser
 
 
-GUARD = importlib.import_module("ningju.points.migrations.0002_ledger_guard")
-
-
-@pytest.fixture
-def ledger_emptied(transactional_db):
-    """A live-server test ends with a flush; on SQLite that is a DELETE of every row, which the ledger's
-    append-only triggers refuse (PostgreSQL truncates, which row triggers do not see). Before the flush, empty the
-    ledger with the triggers lifted for that one statement, then put them back."""
-    yield
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cur:
-            for sql in GUARD.SQLITE_DROP:
-                cur.execute(sql)
-            cur.execute("PRAGMA foreign_keys = OFF")  # orders and declarations go with the flush that follows
-            cur.execute("DELETE FROM points_entry")
-            cur.execute("PRAGMA foreign_keys = ON")
-            for sql in GUARD.SQLITE:
-                cur.execute(sql)
-
-
 def fits(page, what: str):
     assert_no_horizontal_overflow(page, what)
     shot(page, f"points-{what}")
 
 
-def test_villager_orders_in_the_points_shop_and_sees_the_pickup_code(page, ledger_emptied, zhongma):
+def test_villager_orders_in_the_points_shop_and_sees_the_pickup_code(page, transactional_db, zhongma):
     from ningju.points.models import Account, Order
     from ningju.points.services import ledger, shop
 

@@ -49,6 +49,29 @@ def test_entries_cannot_be_changed_or_deleted_even_below_the_orm(zhongma):
         cur.execute("DELETE FROM points_entry WHERE id = %s", [e.pk])
 
 
+@pytest.mark.django_db(transaction=True)  # PostgreSQL cannot TRUNCATE inside the test's transaction
+def test_flush_empties_a_ledger_with_entries_and_the_guard_stays(zhongma):
+    # load_demo --reset and the test runner flush the database; on SQLite that is a DELETE the guard refuses,
+    # so the project's flush lifts the guard for the flush alone.
+    give(zhongma, 1)
+    call_command("flush", interactive=False, verbosity=0)
+    assert not Entry.objects.exists() and not Account.objects.exists()
+    # The guard is back: an entry written after the flush cannot be deleted, even below the ORM.
+    e, _ = ledger.append(account=_after_flush_account(), kind="earn", amount=5, reason="测试", key="after-flush",
+                         occurred_on=DAY)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("DELETE FROM points_entry WHERE id = %s", [e.pk])
+
+
+def _after_flush_account():
+    from ningju.testing.world import build_world
+
+    w = build_world()
+    household = setup.household_create(actor=w.user["admin"], village=w.div["zhongma"], number="ZM900",
+                                       head_name="马新")
+    return setup.account_open(actor=w.user["admin"], organisation=w.org["zhongma"], household=household)
+
+
 def test_bad_amounts_foreign_rules_caps_and_double_reversal(zhongma):
     w = zhongma
     with pytest.raises(ValidationError):
