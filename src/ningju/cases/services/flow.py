@@ -55,7 +55,9 @@ def lock(case: Case | int, version: int | None) -> Case:
     if current is None:
         raise ValidationError("事项不存在")
     expected = current if version is None else int(version)
-    if not Case.objects.filter(pk=pk, version=expected).update(version=expected + 1):
+    # A version other than the one just read is stale (or impossible, e.g. the column's maximum, whose + 1
+    # would overflow): refused without writing.
+    if expected != current or not Case.objects.filter(pk=pk, version=expected).update(version=expected + 1):
         fresh = Case.objects.get(pk=pk)
         raise CaseConflict(f"该事项刚刚已被他人处理(当前状态:{fresh.get_status_display()}),请刷新后查看最新情况再操作")
     return Case.objects.select_related("category", "division", "organisation", "filer").get(pk=pk)

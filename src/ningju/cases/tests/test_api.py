@@ -247,6 +247,9 @@ def test_stale_version_is_a_409_conflict(routed):
     err = error(post(handler, f"/cases/{case.pk}/handle", {"version": seen, "result": "已处理"}), 409)
     assert err["code"] == "conflict"
     assert CaseEvent.objects.filter(case=case, action__in=["accept", "handle"]).count() == 1
+    # The largest version the column holds is stale too (its + 1 used to overflow into a 500 on PostgreSQL).
+    err = error(post(handler, f"/cases/{case.pk}/handle", {"version": 2**31 - 1, "result": "已处理"}), 409)
+    assert err["code"] == "conflict"
     # Without a version the current one is expected; a wrong state is a 400 with the engine's message.
     err = error(post(handler, f"/cases/{case.pk}/accept"), 400)
     assert "办理中" in err["message"]
