@@ -110,11 +110,14 @@ BOARD_KEYS = {"round": "round_number", "group": "group__name", "aspect": "aspect
 def board(*, user, plan: SupervisionPlan, by: str) -> list[tuple[str, Progress]]:
     """The progress board: findings found / rectified / verified per round, group, aspect or unit."""
     key = BOARD_KEYS[by]
-    rows = (Finding.objects.visible_to(user).filter(plan=plan).values(key).annotate(**_AGG).order_by(key))
+    # Units are grouped by id as well: two villages of a county may share a name.
+    keys = [key, "unit_id"] if by == "unit" else [key]
+    rows = (Finding.objects.visible_to(user).filter(plan=plan).values(*keys).annotate(**_AGG).order_by(*keys))
     labels = dict(Aspect.choices)
     out = []
     for r in rows:
         k = r.pop(key)
+        r.pop("unit_id", None)
         label = f"第{k}轮" if by == "round" else labels.get(k, k) if by == "aspect" else str(k)
         out.append((label, Progress(**r)))
     return out
@@ -139,7 +142,8 @@ def post_evaluations(*, user, plan: SupervisionPlan) -> QuerySet[PostEvaluation]
 def ready_for_post_evaluation(*, user, plan: SupervisionPlan) -> list:
     """Units of the plan whose findings are all verified and that have no post-evaluation yet."""
     rows = (Finding.objects.visible_to(user).filter(plan=plan).values("unit_id", "unit__name")
-            .annotate(found=Count("id"), verified=Count("id", filter=Q(case_status=Status.CLOSED))))
+            .annotate(found=Count("id"), verified=Count("id", filter=Q(case_status=Status.CLOSED)))
+            .order_by("unit__name", "unit_id"))  # not the model's ordering, whose joins would stay in the GROUP BY
     done = set(PostEvaluation.objects.filter(plan=plan).values_list("unit_id", flat=True))
     return [r for r in rows if r["found"] == r["verified"] and r["unit_id"] not in done]
 

@@ -112,3 +112,24 @@ def test_visit_finding_rectification_reinspection_and_post_evaluation(shanyang):
                                 comment="整改到位,成效巩固")
     assert pe.result == "consolidated"
     assert selectors.totals(user=w.user["sy_org"], plan=plan).verified == 2
+
+
+def test_board_by_unit_keeps_two_villages_of_the_same_name_apart(shanyang):
+    from ningju.geo.models import Level
+    from ningju.orgs.models import Kind
+    from ningju.testing.factories import OrganisationFactory, UserFactory, division
+
+    w = shanyang
+    town = division("410811009000", "新城街道", Level.TOWN, w.div["sy"])
+    village = division("410811009201", "中马村", Level.VILLAGE, town)
+    town_org = OrganisationFactory(name="新城街道党工委", kind=Kind.PARTY_COMMITTEE, division=town, parent=w.org["sy"])
+    twin = OrganisationFactory(name=w.org["zhongma"].name, kind=Kind.BRANCH, division=village, parent=town_org)
+    UserFactory(phone="13710000099", role="village_secretary", organisation=twin)
+    plan = make_plan(w)
+    for unit in (w.org["zhongma"], twin):
+        visit = visit_of(plan, unit, 1)
+        services.visit_record(actor=visit.group.leader, visit=visit, checks=ALL_OK, at=MONDAY,
+                              findings=[FindingSpec(aspect="plan", text="创建计划未上墙")])
+    rows = [(label, p.found) for label, p in selectors.board(user=w.user["sy_org"], plan=plan, by="unit")]
+    assert rows == [(twin.name, 1), (twin.name, 1)]
+    assert selectors.ready_for_post_evaluation(user=w.user["sy_org"], plan=plan) == []
