@@ -97,8 +97,10 @@ def test_htmx_swapped_content_gets_its_map_and_chart(widgets, live_server):
         page.click("#load-more")
         expect(page.locator("#picker2[data-map-ready='1']")).to_have_count(1)
         expect(page.locator("#chart2 [data-echart-ready='1'] canvas")).to_have_count(1)
-        assert page.evaluate("NingjuMap.maps().length") == 3
-        assert page.evaluate("NingjuCharts.charts().length") == 2
+        # Right after the click the old fragment may still be on the page (its chart already taken down, the
+        # new one not yet made), so wait for the settled state instead of reading it once.
+        page.wait_for_function("() => NingjuMap.maps().length === 3 && NingjuCharts.charts().length === 2",
+                               timeout=10_000)
     # The fragment's picker starts at its initial position and fills its own inputs.
     expect(page.locator("#picker2 .leaflet-marker-icon")).to_have_count(1)
     assert page.locator("input[name=lat2]").input_value() == "35.2"
