@@ -296,6 +296,16 @@ def test_order_through_the_page_counts_once_per_form_key_and_shows_the_pickup_co
     assert login(w.user["villager2"]).post(url("order_cancel", order.pk)).status_code == 404
 
 
+def test_items_beyond_the_balance_show_not_enough_points_instead_of_an_order_form(zhongma, soap, login):
+    w = zhongma
+    give(w, 1)  # 5 points; 洗衣粉 costs 10
+    page = login(w.user["villager1"]).get(url("shop")).content.decode()
+    assert "洗衣粉" in page and "积分不足" in page and f'name="item" value="{soap.pk}"' not in page
+    give(w, 1, "filial")
+    page = login(w.user["villager1"]).get(url("shop")).content.decode()
+    assert "积分不足" not in page and f'name="item" value="{soap.pk}"' in page
+
+
 def test_out_of_stock_and_not_enough_points_are_messages_and_change_nothing(zhongma, soap, login):
     w = zhongma
     give(w, 1, "filial")

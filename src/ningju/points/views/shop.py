@@ -54,8 +54,10 @@ def shop(request):
     shops = []
     for s, accs in _shops_for(accounts):
         items = list(selectors.shop_items(shop=s))
+        richest = max((a.balance for a in accs), default=0)
         for item in items:
             item.key = new_key()  # one request key per order form: a double tap orders once
+            item.affordable = item.price <= richest
         shops.append({"shop": s, "accounts": accs, "items": items})
     orders = selectors.orders(user=user).select_related("item__shop")[:30]
     return render(request, "points/shop.html", {
