@@ -33,6 +33,45 @@ def _loc(loc) -> str:
     return ".".join(parts) or "body"
 
 
+# Pydantic's validation errors in the users' language, by error type; ``{...}`` comes from the error's context.
+_PYDANTIC_MESSAGES = {
+    "missing": "必填",
+    "int_type": "应为整数", "int_parsing": "应为整数", "int_from_float": "应为整数",
+    "float_type": "应为数字", "float_parsing": "应为数字", "decimal_type": "应为数字", "decimal_parsing": "应为数字",
+    "bool_type": "应为 true 或 false", "bool_parsing": "应为 true 或 false",
+    "string_type": "应为文本", "string_too_short": "至少{min_length}个字符",
+    "string_too_long": "最多{max_length}个字符", "string_pattern_mismatch": "格式不正确",
+    "greater_than": "应大于{gt}", "greater_than_equal": "不能小于{ge}",
+    "less_than": "应小于{lt}", "less_than_equal": "不能大于{le}",
+    "multiple_of": "应为{multiple_of}的倍数",
+    "decimal_max_digits": "最多{max_digits}位数字", "decimal_max_places": "最多{decimal_places}位小数",
+    "enum": "应为以下之一:{expected}", "literal_error": "应为以下之一:{expected}",
+    "date_type": "日期格式应为 YYYY-MM-DD", "date_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD", "date_from_datetime_inexact": "应为日期,不含时间",
+    "datetime_type": "时间格式应为 ISO 8601,如 2026-03-01T09:00:00+08:00",
+    "datetime_parsing": "时间格式应为 ISO 8601,如 2026-03-01T09:00:00+08:00",
+    "datetime_from_date_parsing": "时间格式应为 ISO 8601,如 2026-03-01T09:00:00+08:00",
+    "list_type": "应为数组", "too_short": "至少{min_length}项", "too_long": "最多{max_length}项",
+    "dict_type": "应为对象", "model_type": "应为对象", "model_attributes_type": "应为对象",
+    "uuid_type": "应为 UUID", "uuid_parsing": "应为 UUID",
+    "json_invalid": "不是合法的JSON", "extra_forbidden": "不接受此字段",
+}
+
+
+def validation_message(error: dict) -> str:
+    """The message of one pydantic error: ours for the known types, the validator's own text for ValueErrors
+    raised by our schemas (already in Chinese), pydantic's text otherwise."""
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    template = _PYDANTIC_MESSAGES.get(kind)
+    if template:
+        try:
+            return template.format(**ctx)
+        except (KeyError, IndexError):
+            return template.split("{")[0].rstrip(":") or error.get("msg", "")
+    msg = str(error.get("msg", ""))
+    return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
 def referenced_or_400(model, user, field: str, label: str, **lookup):
     """An object named in a request body: one the user may not see is a field error, not a 404."""
     from ningju.core.scoping import get_visible_or_404
@@ -76,7 +115,7 @@ def install(api):
 
     @api.exception_handler(NinjaValidationError)
     def _validation(request, exc):
-        fields = [{"field": _loc(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors]
+        fields = [{"field": _loc(e.get("loc", ())), "message": validation_message(e)} for e in exc.errors]
         return api.create_response(request, error_body("validation_error", "请求数据不合法", fields), status=400)
 
     @api.exception_handler(DjangoValidationError)

@@ -239,3 +239,9 @@ def test_an_impossible_id_filter_is_a_field_error(world, query):
     # Larger than a database id: refused as bad input instead of reaching the driver (it overflowed on SQLite).
     error = _error(bearer(world.user["town"]).get(f"{API}/instructors?{query}"), 400)
     assert "appointed_by_id" in _fields(error)
+
+
+def test_validation_messages_are_in_chinese(world):
+    client = bearer(world.user["town"])
+    assert _fields(_error(client.get(f"{API}/instructors?appointed_by_id=0"), 400)) == {"appointed_by_id": "不能小于1"}
+    assert _fields(_error(client.get(f"{API}/instructors?active=maybe"), 400)) == {"active": "应为 true 或 false"}
