@@ -56,10 +56,11 @@ import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+
+from benchdb import drop_database, prepare_database, raw_connection  # noqa: E402
 
 DIVISIONS_CSV = ROOT / "src" / "ningju" / "geo" / "data" / "jiaozuo.csv"
 CITY_CODE = "410800000000"
@@ -75,46 +76,12 @@ OUR_INDEXES = None         # filled from Case._meta.indexes
 
 # --- database --------------------------------------------------------------------------------------------
 
-def admin_url() -> tuple[str, object]:
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("DATABASE_URL must point at a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres")
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(scheme="postgresql", path="/postgres")), parts
 
 
-def prepare_database(name: str, keep: bool) -> bool:
-    """Point DATABASE_URL at ``name``; create it afresh unless --keep finds it. True when it existed."""
-    import psycopg
-
-    admin, parts = admin_url()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
-        if not (keep and exists):
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {name}")
-            exists = False
-    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + name))
-    return exists
 
 
-def drop_database(name: str) -> None:
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    with psycopg.connect(admin_url()[0], autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def raw_connection():
-    """A psycopg connection of its own to the bench database (for COPY beside Django's connection)."""
-    import psycopg
-    from django.db import connection
-
-    s = connection.settings_dict
-    return psycopg.connect(dbname=s["NAME"], user=s["USER"] or None, password=s["PASSWORD"] or None,
-                           host=s["HOST"] or None, port=s["PORT"] or None)
 
 
 # --- time on the working-day calendar, in epoch seconds --------------------------------------------------

@@ -39,10 +39,11 @@ import uuid
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+
+from benchdb import admin_url, prepare_database, raw_connection  # noqa: E402
 
 DIVISIONS_CSV = ROOT / "src" / "ningju" / "geo" / "data" / "jiaozuo.csv"
 COUNTY = "410811000000"  # 山阳区
@@ -56,35 +57,10 @@ ENTRY_COLUMNS = ("id, account_id, kind, amount, reason, rule_id, source_type, so
                  "reverses_id, occurred_on, approved_by_id, created_by_id, created_at, division_path, org_path")
 
 
-def admin_url() -> tuple[str, object]:
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("DATABASE_URL must point at a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres")
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(scheme="postgresql", path="/postgres")), parts
 
 
-def prepare_database(name: str, keep: bool) -> bool:
-    import psycopg
-
-    admin, parts = admin_url()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
-        if not (keep and exists):
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {name}")
-            exists = False
-    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + name))
-    return exists
 
 
-def raw_connection():
-    import psycopg
-    from django.db import connection
-
-    s = connection.settings_dict
-    return psycopg.connect(dbname=s["NAME"], user=s["USER"] or None, password=s["PASSWORD"] or None,
-                           host=s["HOST"] or None, port=s["PORT"] or None)
 
 
 def pct(values: list[float], p: float) -> float:
