@@ -2,9 +2,9 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/cases_scale.py
     (options: --cases 1000000 --events-per-case 10 --runs 50 --baseline-runs 10 --check-sample 20000
-     --db ningju_bench --keep --explain --before 0003_reviewer_org)
+     --db ningju_cbench --keep --explain --before 0003_reviewer_org)
 
-It never touches the project's database: it (re)creates the database ``--db`` (default ``ningju_bench``) on the
+It never touches the project's database: it (re)creates the database ``--db`` (default ``ningju_cbench``) on the
 server of DATABASE_URL, migrates it and builds 焦作市: the shipped divisions (``geo.services.divisions_import``;
 沁阳市 and 山阳区 with their real towns and villages) plus 8 towns and 176 villages for each of the other nine
 counties, a handling organisation per village (村/居民委员会) and per town (党(工)委), four county departments
@@ -1084,7 +1084,7 @@ def main():
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--baseline-runs", type=int, default=10)
     parser.add_argument("--check-sample", type=int, default=20_000, help="cases checked against their events")
-    parser.add_argument("--db", default="ningju_bench")
+    parser.add_argument("--db", default="ningju_cbench")
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--keep", action="store_true", help="keep the database, and reuse its data next time")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the queries")
