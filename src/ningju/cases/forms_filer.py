@@ -146,7 +146,7 @@ class CaseForm(forms.Form):
     kind = CaseKind.GRIEVANCE
     category_label = "诉求分类"
     text_label = "具体内容"
-    text_placeholder = "请写清楚发生了什么、在哪里、希望怎样解决"
+    text_hint = "请写清楚发生了什么、在哪里、希望怎样解决"
 
     category = forms.ChoiceField(label="分类")
     text = forms.CharField(label="具体内容", max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 6}),
@@ -172,7 +172,7 @@ class CaseForm(forms.Form):
         f["category"].label = self.category_label
         f["category"].error_messages.update(required="请选择分类", invalid_choice="分类不存在或已停用")
         f["text"].label = self.text_label
-        f["text"].widget.attrs.update({"placeholder": self.text_placeholder, "data-counter": str(TEXT_MAX)})
+        f["text"].widget.attrs.update({"placeholder": self.text_hint, "data-counter": str(TEXT_MAX)})
         f["town"].choices = town_choices()
         f["town"].widget.attrs.update({"hx-get": reverse("cases:villages"), "hx-target": "#village-wrap",
                                        "hx-trigger": "change", "hx-swap": "innerHTML"})
@@ -251,7 +251,7 @@ class IncidentForm(CaseForm):
     kind = CaseKind.INCIDENT
     category_label = "事件类别"
     text_label = "事件情况"
-    text_placeholder = "发生了什么、涉及多少人、现场情况如何"
+    text_hint = "发生了什么、涉及多少人、现场情况如何"
 
     def clean(self):
         data = super().clean()

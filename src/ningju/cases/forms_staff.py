@@ -12,6 +12,7 @@ import uuid
 from django import forms
 from django.utils import timezone
 
+from ningju.core.forms import textarea_field
 from ningju.core.uploads import MAX_DOCUMENT_BYTES, MAX_IMAGE_BYTES
 from ningju.orgs.models import Organisation
 
@@ -43,9 +44,8 @@ class MultipleFileField(forms.FileField):
         return files
 
 
-def _text(label: str, *, required: bool = True, rows: int = 3, max_length: int = COMMENT_MAX, placeholder=""):
-    return forms.CharField(label=label, required=required, max_length=max_length,
-                           widget=forms.Textarea(attrs={"rows": rows, "placeholder": placeholder}))
+def _text(label: str, *, required: bool = True, rows: int = 3, max_length: int = COMMENT_MAX, hint: str = ""):
+    return textarea_field(label, required=required, rows=rows, max_length=max_length, hint=hint)
 
 
 def _date_widget():
@@ -73,16 +73,16 @@ class AcceptForm(VersionForm):
 
 
 class ReturnForm(VersionForm):
-    reason = _text("退回理由", placeholder="说明该事项为何不属于本单位办理,建议由哪个单位办理")
+    reason = _text("退回理由", hint="说明该事项为何不属于本单位办理,建议由哪个单位办理")
 
 
 class HandleForm(VersionForm):
-    result = _text("办理结果", rows=4, placeholder="做了什么、结果如何")
+    result = _text("办理结果", rows=4, hint="做了什么、结果如何")
     files = MultipleFileField(label="办理佐证材料", help_text=FILE_HELP)
 
 
 class ReplyForm(VersionForm):
-    reply = _text("答复内容", rows=4, placeholder="将发送给提交人的答复")
+    reply = _text("答复内容", rows=4, hint="将发送给提交人的答复")
     files = MultipleFileField(label="附件", help_text=FILE_HELP)
 
 
@@ -124,11 +124,11 @@ class DecideExtensionForm(VersionForm):
 
 class CallbackForm(VersionForm):
     rating = forms.ChoiceField(label="回访评价", choices=Rating.choices, widget=forms.RadioSelect)
-    comment = _text("回访情况", rows=2, placeholder="回访时间、方式和提交人的意见")
+    comment = _text("回访情况", rows=2, hint="回访时间、方式和提交人的意见")
 
 
 class ReopenForm(VersionForm):
-    reason = _text("重新办理的理由", placeholder="提交人不满意的原因")
+    reason = _text("重新办理的理由", hint="提交人不满意的原因")
 
 
 class CommentForm(forms.Form):

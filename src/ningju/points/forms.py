@@ -11,6 +11,8 @@ import uuid
 from django import forms
 from django.utils import timezone
 
+from ningju.core.forms import textarea_field
+
 from .models import AccountKind, BoardPublication, Period, Rule
 from .services.ledger import MAX_TIMES
 from .services.shop import MAX_QUANTITY
@@ -44,12 +46,11 @@ def _date_widget():
     return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
-def _text(label: str, *, required: bool = True, max_length: int = NOTE_MAX, rows: int = 3, placeholder: str = "",
+def _text(label: str, *, required: bool = True, max_length: int = NOTE_MAX, rows: int = 3, hint: str = "",
           required_message: str = ""):
-    return forms.CharField(label=label, required=required, max_length=max_length,
-                           widget=forms.Textarea(attrs={"rows": rows, "placeholder": placeholder}),
-                           error_messages={"required": required_message or f"请填写{label}",
-                                           "max_length": f"{label}不能超过{max_length}字"})
+    return textarea_field(label, required=required, max_length=max_length, rows=rows, hint=hint,
+                          error_messages={"required": required_message or f"请填写{label}",
+                                          "max_length": f"{label}不能超过{max_length}字"})
 
 
 class _ObjectChoiceField(forms.ChoiceField):
@@ -213,7 +214,7 @@ DECISIONS_RESOLVE = [("post", "异议不成立,入账"), ("withdraw", "异议成
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(label="审核结果", choices=DECISIONS_REVIEW, widget=forms.RadioSelect,
                                  error_messages={"required": "请选择审核结果"})
-    comment = _text("审核意见", required=False, rows=2, placeholder="不通过时必填")
+    comment = _text("审核意见", required=False, rows=2, hint="不通过时必填")
 
 
 class ResolveForm(forms.Form):
@@ -233,7 +234,7 @@ class DeclareForm(forms.Form):
                                   error_messages={"required": "请填写发生日期"})
     times = forms.IntegerField(label="次数", min_value=1, max_value=20, initial=1,
                                error_messages={"min_value": "次数应为1至20的整数", "max_value": "次数应为1至20的整数"})
-    note = _text("说明", max_length=NOTE_MAX, rows=4, placeholder="写清楚做了什么、在哪里、有谁可以证明",
+    note = _text("说明", max_length=NOTE_MAX, rows=4, hint="写清楚做了什么、在哪里、有谁可以证明",
                  required_message="请填写申报说明")
 
     def __init__(self, *args, accounts=None, rules_by_account=None, **kwargs):
@@ -266,7 +267,7 @@ class DeclareForm(forms.Form):
 
 
 class ObjectForm(forms.Form):
-    text = _text("异议内容", rows=2, placeholder="说明您认为不属实的情况", required_message="请填写异议内容")
+    text = _text("异议内容", rows=2, hint="说明您认为不属实的情况", required_message="请填写异议内容")
 
 
 # --- boards --------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from ningju.core import uploads
+from ningju.core.forms import textarea_field
 
 from .models import Project, StandardItem
 from .services.creation import MAX_EVIDENCE
@@ -19,11 +20,6 @@ EVIDENCE_HELP = (f"JPEG、PNG、WebP图片(每张不超过{uploads.MAX_IMAGE_BYT
                  f"(不超过{uploads.MAX_DOCUMENT_BYTES // uploads.MB}MB),每个条目最多{MAX_EVIDENCE}个文件;"
                  "图片上传前会去除拍摄位置等隐私信息")
 YES_NO = [("1", "是"), ("0", "否")]
-
-
-def _text(label: str, *, max_length: int, required: bool = True, rows: int = 3, placeholder: str = ""):
-    return forms.CharField(label=label, required=required, max_length=max_length, strip=True,
-                           widget=forms.Textarea(attrs={"rows": rows, "placeholder": placeholder}))
 
 
 def _radio(label: str, choices, *, initial=None):
@@ -69,7 +65,7 @@ class CopyYearForm(forms.Form):
 
 class ItemForm(forms.Form):
     order = forms.IntegerField(label="序号", min_value=0, max_value=999, initial=0)
-    text = _text("标准内容", max_length=300, rows=2)
+    text = textarea_field("标准内容", max_length=300, rows=2)
     mode = forms.ChoiceField(label="计分方式", choices=StandardItem.Mode.choices, initial=StandardItem.Mode.PASS)
     max_score = forms.IntegerField(label="满分", min_value=0, max_value=1000, initial=10)
     pass_score = forms.IntegerField(label="达标分", min_value=0, max_value=1000, initial=6,
@@ -92,8 +88,8 @@ class ItemForm(forms.Form):
 class PlanForm(forms.Form):
     targets = forms.ModelMultipleChoiceField(label="目标星", queryset=None, widget=forms.CheckboxSelectMultiple,
                                              error_messages={"required": "请至少选择一颗目标星"})
-    measures = _text("创建措施", max_length=3000, rows=6,
-                     placeholder="对标各星标准,写明今年的主要措施、责任人和时间安排")
+    measures = textarea_field("创建措施", max_length=3000, rows=6,
+                                   hint="对标各星标准,写明今年的主要措施、责任人和时间安排")
 
     def __init__(self, *args, stars, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,7 +103,7 @@ class AssessmentForm(forms.Form):
 
     claim_met = _radio("自评结论", [("1", "达标"), ("0", "未达标")], initial="1")
     claim_score = forms.IntegerField(label="自评得分", min_value=0)
-    note = _text("自评说明", max_length=2000, required=False, placeholder="简要说明落实情况")
+    note = textarea_field("自评说明", max_length=2000, required=False, hint="简要说明落实情况")
     files = EvidenceField()
 
     def __init__(self, *args, item: StandardItem, **kwargs):
@@ -140,13 +136,13 @@ class AssessmentForm(forms.Form):
 
 class ReviewForm(forms.Form):
     decision = _radio("审核意见", [("approve", "通过,报区县评定"), ("return", "退回支部修改")], initial="approve")
-    comment = _text("审核说明", max_length=500, required=False, rows=2, placeholder="退回时必须写明原因")
+    comment = textarea_field("审核说明", max_length=500, required=False, rows=2, hint="退回时必须写明原因")
 
 
 class EvaluateForm(forms.Form):
     met = _radio("评定结论", [("1", "达标"), ("0", "未达标")], initial="1")
     score = forms.IntegerField(label="评定得分", min_value=0)
-    comment = _text("评定意见", max_length=500, required=False, rows=2)
+    comment = textarea_field("评定意见", max_length=500, required=False, rows=2)
 
     def __init__(self, *args, item: StandardItem, **kwargs):
         super().__init__(*args, **kwargs)
@@ -174,16 +170,16 @@ class EvaluateForm(forms.Form):
 # --- awards ----------------------------------------------------------------------------------------------
 
 class ObjectionForm(forms.Form):
-    text = _text("异议内容", max_length=500, rows=2, placeholder="写明异议的事实和依据")
+    text = textarea_field("异议内容", max_length=500, rows=2, hint="写明异议的事实和依据")
 
 
 class DecideObjectionForm(forms.Form):
     uphold = _radio("处理结论", [("1", "异议不成立,维持评定"), ("0", "异议成立,摘星")], initial="1")
-    comment = _text("处理意见", max_length=500, rows=2)
+    comment = textarea_field("处理意见", max_length=500, rows=2)
 
 
 class WithdrawForm(forms.Form):
-    reason = _text("摘星原因", max_length=300, rows=2, placeholder="如:发生重大安全事故、督导发现问题整改不到位")
+    reason = textarea_field("摘星原因", max_length=300, rows=2, hint="如:发生重大安全事故、督导发现问题整改不到位")
 
 
 # --- projects --------------------------------------------------------------------------------------------
@@ -192,7 +188,7 @@ class ProjectForm(forms.Form):
     star = forms.ModelChoiceField(label="对应星", queryset=None, empty_label="请选择")
     kind = forms.ChoiceField(label="类型", choices=Project.Kind.choices, initial=Project.Kind.STAR)
     name = forms.CharField(label="项目名称", max_length=100)
-    description = _text("项目内容", max_length=3000, rows=4, placeholder="建设内容、目标和带动效果")
+    description = textarea_field("项目内容", max_length=3000, rows=4, hint="建设内容、目标和带动效果")
     budget = forms.DecimalField(label="预算(万元)", required=False, min_value=0, max_digits=10, decimal_places=2)
     planned_end = forms.DateField(label="计划完成日期",
                                   widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
@@ -205,13 +201,13 @@ class ProjectForm(forms.Form):
 
 class ProjectDecideForm(forms.Form):
     decision = _radio("审批结论", [("approve", "同意立项"), ("reject", "不予立项")], initial="approve")
-    comment = _text("审批意见", max_length=300, required=False, rows=2, placeholder="不予立项时必须写明原因")
+    comment = textarea_field("审批意见", max_length=300, required=False, rows=2, hint="不予立项时必须写明原因")
 
 
 class ProjectProgressForm(forms.Form):
     progress = forms.IntegerField(label="当前进度(%)", min_value=0, max_value=100,
                                   help_text="填写100即项目完成")
-    note = _text("进展情况", max_length=500, rows=2)
+    note = textarea_field("进展情况", max_length=500, rows=2)
 
     def __init__(self, *args, current: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
