@@ -52,3 +52,32 @@ def raw_connection():
     s = connection.settings_dict
     return psycopg.connect(dbname=s["NAME"], user=s["USER"] or None, password=s["PASSWORD"] or None,
                            host=s["HOST"] or None, port=s["PORT"] or None)
+
+
+def setup_django() -> None:
+    """Set Django up against the bench database (after :func:`prepare_database`), without debug."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no collectstatic here
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ningju.settings")
+    os.environ.setdefault("NINGJU_DEBUG", "0")
+    import django
+
+    django.setup()
+
+
+def server_version() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        return cur.fetchone()[0]
+
+
+def machine_line() -> str:
+    """The line each bench prints first: database, server version, cores, memory and load."""
+    from django.db import connection
+
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"database: {connection.settings_dict['NAME']} on PostgreSQL {server_version()}; {os.cpu_count()} cores, "
+            f"{ram:.0f} GiB RAM; load average {os.getloadavg()[0]:.1f}")

@@ -53,14 +53,20 @@ import statistics
 import sys
 import time
 import uuid
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from benchdb import drop_database, prepare_database, raw_connection  # noqa: E402
+from benchdb import (  # noqa: E402
+    drop_database,
+    machine_line,
+    prepare_database,
+    raw_connection,
+    server_version,
+    setup_django,
+)
 
 DIVISIONS_CSV = ROOT / "src" / "ningju" / "geo" / "data" / "jiaozuo.csv"
 CITY_CODE = "410800000000"
@@ -1094,12 +1100,7 @@ def main():
     args = parser.parse_args()
 
     existed = prepare_database(args.db, args.keep)
-    warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no collectstatic here
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ningju.settings")
-    os.environ.setdefault("NINGJU_DEBUG", "0")
-    import django
-
-    django.setup()
+    setup_django()
     from django.conf import settings
     from django.core.management import call_command
     from django.core.paginator import Paginator
@@ -1120,12 +1121,8 @@ def main():
     console = Console(width=150)
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     try:
-        with connection.cursor() as cur:
-            cur.execute("SHOW server_version")
-            version = cur.fetchone()[0]
-        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-        console.print(f"database: {connection.settings_dict['NAME']} on PostgreSQL {version}; "
-                      f"{os.cpu_count()} cores, {ram:.0f} GiB RAM; load average {os.getloadavg()[0]:.1f}")
+        console.print(machine_line())
+        version = server_version()
         t0 = time.perf_counter()
         call_command("migrate", verbosity=0)
         console.print(f"  migrate: {time.perf_counter() - t0:.1f} s")

@@ -29,21 +29,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import sys
 import threading
 import time
 import uuid
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from benchdb import admin_url, prepare_database, raw_connection  # noqa: E402
+from benchdb import admin_url, machine_line, prepare_database, raw_connection, setup_django  # noqa: E402
 
 DIVISIONS_CSV = ROOT / "src" / "ningju" / "geo" / "data" / "jiaozuo.csv"
 COUNTY = "410811000000"  # 山阳区
@@ -364,26 +362,16 @@ def main():
     args = parser.parse_args()
 
     prepare_database(args.db, keep=False)
-    warnings.filterwarnings("ignore", message="No directory at")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ningju.settings")
-    os.environ.setdefault("NINGJU_DEBUG", "0")
-    import django
-
-    django.setup()
+    setup_django()
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.test.utils import override_settings
     from django.utils import timezone
     from rich.console import Console
     from rich.table import Table
 
     console = Console(width=150)
-    with connection.cursor() as cur:
-        cur.execute("SHOW server_version")
-        version = cur.fetchone()[0]
-    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    console.print(f"database: {args.db} on PostgreSQL {version}; {os.cpu_count()} cores, {ram:.0f} GiB RAM; "
-                  f"load average {os.getloadavg()[0]:.1f}")
+    console.print(machine_line())
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     today = timezone.localdate()
