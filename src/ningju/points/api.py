@@ -357,10 +357,6 @@ class DeclarationOut(Schema):
         return obj.rule.name
 
     @staticmethod
-    def resolve_points(obj):
-        return obj.rule.points * obj.times
-
-    @staticmethod
     def resolve_status_label(obj):
         return obj.get_status_display()
 
@@ -389,10 +385,6 @@ class PublicityOut(Schema):
     @staticmethod
     def resolve_rule_name(obj):
         return obj.rule.name
-
-    @staticmethod
-    def resolve_points(obj):
-        return obj.rule.points * obj.times
 
     @staticmethod
     def resolve_status_label(obj):

@@ -323,6 +323,11 @@ class Declaration(models.Model):
     def __str__(self):
         return f"{self.account} {self.rule.name}"
 
+    @property
+    def points(self) -> int:
+        """What the declaration is worth: the rule's points per occurrence × occurrences."""
+        return self.rule.points * self.times
+
     def audit_scope_paths(self):
         return self.division_path, self.org_path
 

@@ -94,7 +94,6 @@ def publicity(request):
     now = timezone.now()
     villages: dict[str, list] = {}
     for d in rows:
-        d.points = d.rule.points * d.times
         d.may_object = d.status == Declaration.Status.PUBLICITY and d.publicity_until and now <= d.publicity_until
         villages.setdefault(names.get(d.division_path, ""), []).append(d)
     staff = user.can(roles.M_POINTS)
