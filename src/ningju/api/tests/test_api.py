@@ -14,19 +14,12 @@ from ningju.accounts.models import ApiToken
 from ningju.core import idcard
 from ningju.orgs.models import Organisation
 from ningju.people.models import Person
+from ningju.testing.api import API, JSON, bearer
 from ningju.testing.factories import PASSWORD, make_id
 
 pytestmark = pytest.mark.django_db
 
-API = "/api/v1"
-JSON = "application/json"
 WRONG = "Wrong#Pass99"
-
-
-def bearer(user, **client_kwargs) -> Client:
-    """A client that authenticates with a fresh bearer token of ``user`` (no session)."""
-    _, raw = account_services.token_create(user=user, name="test")
-    return Client(headers={"authorization": f"Bearer {raw}"}, **client_kwargs)
 
 
 def assert_error(response, status: int, code: str | None = None) -> dict:

@@ -9,44 +9,17 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
-from ningju.accounts import services as account_services
 from ningju.cases import selectors, services
 from ningju.cases.models import Attachment, Case, CaseEvent, Notification, RoutingRule
 from ningju.cases.states import Status
 from ningju.core.models import AuditEntry
+from ningju.testing.api import API, bearer, error, fields, ok, post
 
 from .conftest import category, file_grievance
 
 pytestmark = pytest.mark.django_db
 
-API = "/api/v1"
-JSON = "application/json"
 INSIDE = {"lat": 35.0875, "lng": 112.9502}  # 沁阳市 town centre
-
-
-def bearer(user) -> Client:
-    _, raw = account_services.token_create(user=user, name="test")
-    return Client(headers={"authorization": f"Bearer {raw}"})
-
-
-def post(client, path, data=None):
-    return client.post(f"{API}{path}", data or {}, content_type=JSON)
-
-
-def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.content[:800]
-    return response.json()
-
-
-def error(response, status: int) -> dict:
-    assert response.status_code == status, response.content[:800]
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
-    return body["error"]
-
-
-def fields(err) -> dict:
-    return {f["field"]: f["message"] for f in err["fields"]}
 
 
 def grievance(world, **extra) -> dict:

@@ -1,4 +1,4 @@
-"""Helpers of the instructor tests: registration and assignment through the services, images, API clients."""
+"""Helpers of the instructor tests: registration and assignment through the services, images."""
 
 from __future__ import annotations
 
@@ -7,16 +7,12 @@ import struct
 import zlib
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from PIL import Image
 
-from ningju.accounts import services as account_services
 from ningju.accounts.models import User
 from ningju.instructors import services
+from ningju.testing.api import API, JSON
 from ningju.testing.factories import PASSWORD, UserFactory
-
-API = "/api/v1"
-JSON = "application/json"
 
 
 def register(world, actor: str = "qy_org", *, name: str = "王指导", appointed_by: str = "qy_org", **fields):
@@ -38,11 +34,6 @@ def instructor_login(world, org: str = "qy_org", phone: str | None = None) -> Us
 def fresh(user: User) -> User:
     """The user read again, so that no scope cached on an older object is used."""
     return User.objects.get(pk=user.pk)
-
-
-def bearer(user) -> Client:
-    _, raw = account_services.token_create(user=user, name="test")
-    return Client(headers={"authorization": f"Bearer {raw}"})
 
 
 def png_bytes() -> bytes:

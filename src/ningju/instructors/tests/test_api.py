@@ -9,8 +9,9 @@ from ningju.accounts.models import ScopeGrant, User
 from ningju.core.models import AuditEntry
 from ningju.coverage.models import UnitCoverage
 from ningju.instructors.models import Assignment, Instructor, Visit
+from ningju.testing.api import API, JSON, bearer
 
-from .helpers import API, JSON, assign, bearer, instructor_login, is_png_bytes_picture, png, register, text_as_jpg
+from .helpers import assign, instructor_login, is_png_bytes_picture, png, register, text_as_jpg
 
 pytestmark = pytest.mark.django_db
 

@@ -6,46 +6,15 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from ningju.accounts import services as account_services
 from ningju.people.models import PoliticalStatus
 from ningju.points import selectors
 from ningju.points.models import Account, Declaration, Entry, Item, Order
 from ningju.points.services import ledger, setup, shop
+from ningju.testing.api import API, bearer, error, fields, get, ok, post
 from ningju.testing.factories import OrganisationFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-API = "/api/v1"
-JSON = "application/json"
-
-
-def bearer(user) -> Client:
-    _, raw = account_services.token_create(user=user, name="test")
-    return Client(headers={"authorization": f"Bearer {raw}"})
-
-
-def post(client, path, data=None):
-    return client.post(f"{API}{path}", data or {}, content_type=JSON)
-
-
-def get(client, path, **params):
-    return client.get(f"{API}{path}", params)
-
-
-def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.content[:800]
-    return response.json()
-
-
-def error(response, status: int) -> dict:
-    assert response.status_code == status, response.content[:800]
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
-    return body["error"]
-
-
-def fields(err) -> dict:
-    return {f["field"]: f["message"] for f in err["fields"]}
 
 
 def today() -> str:

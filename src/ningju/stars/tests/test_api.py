@@ -8,39 +8,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from ningju.accounts import services as account_services
 from ningju.cases import services as case_services
 from ningju.cases.models import Case
 from ningju.cases.states import Status as CaseStatus
 from ningju.stars.models import Aspect, Assessment, Award, Finding, Plan, StandardItem, Star, Visit
+from ningju.testing.api import API, bearer, error, ok, post
 from ningju.testing.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-API = "/api/v1"
-JSON = "application/json"
 ALL_OK = [{"aspect": a.value, "ok": True, "note": ""} for a in Aspect]
-
-
-def bearer(user) -> Client:
-    _, raw = account_services.token_create(user=user, name="test")
-    return Client(headers={"authorization": f"Bearer {raw}"})
-
-
-def post(client, path, data=None):
-    return client.post(f"{API}{path}", data or {}, content_type=JSON)
-
-
-def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.content[:800]
-    return response.json()
-
-
-def error(response, status: int) -> dict:
-    assert response.status_code == status, response.content[:800]
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
-    return body["error"]
 
 
 def messages(err, field: str) -> list[str]:

@@ -5,18 +5,13 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from ningju.accounts import services as account_services
+from ningju.testing.api import bearer
 from ningju.workdays import services
 from ningju.workdays.models import Kind
 
 from .helpers import API
 
 pytestmark = pytest.mark.django_db
-
-
-def bearer(user) -> Client:
-    _, raw = account_services.token_create(user=user, name="test")
-    return Client(headers={"authorization": f"Bearer {raw}"})
 
 
 def _error(response, status: int) -> dict:
