@@ -40,10 +40,10 @@ from ningju.demo.case_texts import (
     TOWN_SEMINARS,
     TRANSFER_REASON,
 )
+from ningju.demo.clock import WorkdayClock
 from ningju.demo.names import GIVEN, SURNAMES
 from ningju.geo.selectors import county_code_at
 from ningju.people.models import PARTY_STATUSES, Person
-from ningju.workdays import selectors as workdays
 
 QINYANG = "410882000000"
 DEMO = "demo"
@@ -101,14 +101,13 @@ def load(progress, *, div: dict, orgs: dict, users: dict, password: str, seed: i
     _Story(progress, div=div, orgs=orgs, users=users, password=password, rng=random.Random(seed)).run()
 
 
-class _Story:
+class _Story(WorkdayClock):
     def __init__(self, progress, *, div, orgs, users, password, rng):
+        super().__init__()
         self.progress, self.div, self.orgs, self.users, self.rng = progress, div, orgs, dict(users), rng
         self.password = password
         self.now = timezone.now()
         self.today = timezone.localdate(self.now)
-        self.tz = timezone.get_default_timezone()
-        self.cal = workdays.calendar()  # one snapshot of the holiday table for all the dates below
         self.dispatcher = users["district_org"]  # 沁阳市委组织部
         self.cat = {c.code: c for c in Category.objects.all()}
         self.handler_of: dict[int, User] = {}
@@ -126,23 +125,6 @@ class _Story:
         self._read_old_notifications()
 
     # ------------------------------------------------------------------ time on working days
-    def at(self, day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-        return dt.datetime.combine(day, dt.time(hour), tzinfo=self.tz) + dt.timedelta(minutes=minute)
-
-    def workday(self, day: dt.date, n: int = 0) -> dt.date:
-        """The working day on or after ``day``, then ``n`` working days further."""
-        day = self.cal.workday_on_or_after(day)
-        for _ in range(n):
-            day = self.cal.next_workday(day)
-        return day
-
-    def back(self, day: dt.date, n: int) -> dt.date:
-        """The ``n``-th working day before ``day``."""
-        while n:
-            day -= dt.timedelta(days=1)
-            n -= self.cal.is_workday(day)
-        return day
-
     def office(self, t: dt.datetime) -> dt.datetime:
         """``t``, or the next office hour (08:30–18:00 on a working day) when it falls outside."""
         local = timezone.localtime(t, self.tz)

@@ -40,13 +40,13 @@ from ningju.accounts import services as account_services
 from ningju.cases import services as case_services
 from ningju.cases.states import Status
 from ningju.core import uploads
+from ningju.demo.clock import WorkdayClock
 from ningju.demo.names import GIVEN, SURNAMES
 from ningju.geo.models import Level
 from ningju.stars import services
 from ningju.stars.models import Aspect, Award, Finding, PostEvaluation, Project, StandardSet, UnitKind, Visit
 from ningju.stars.services.common import unit_kind_of
 from ningju.stars.services.supervision import FindingSpec, GroupSpec, Verification
-from ningju.workdays import selectors as workdays
 
 SHANYANG = "410811000000"
 DEMO = "demo"
@@ -139,13 +139,12 @@ def load(progress, *, div: dict, orgs: dict, users: dict, password: str, seed: i
     _Story(progress, div=div, orgs=orgs, users=users, password=password, rng=random.Random(seed)).run()
 
 
-class _Story:
+class _Story(WorkdayClock):
     def __init__(self, progress, *, div, orgs, users, password, rng):
+        super().__init__()
         self.progress, self.div, self.orgs, self.rng, self.password = progress, div, orgs, rng, password
         self.now = timezone.now()
         self.today = timezone.localdate(self.now)
-        self.tz = timezone.get_default_timezone()
-        self.cal = workdays.calendar()
         self.org_dept = users["district_org:13800000003"]  # 山阳区委组织部
         self.supervisor = users["supervisor"]  # printed login, 督导第一组
         self.year = self.today.year
@@ -162,15 +161,6 @@ class _Story:
         self._projects()
 
     # ------------------------------------------------------------------ time on working days
-    def at(self, day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-        return dt.datetime.combine(day, dt.time(hour), tzinfo=self.tz) + dt.timedelta(minutes=minute)
-
-    def workday(self, day: dt.date, n: int = 0) -> dt.date:
-        day = self.cal.workday_on_or_after(day)
-        for _ in range(n):
-            day = self.cal.next_workday(day)
-        return day
-
     def office(self, day: dt.date, n: int = 0) -> dt.datetime:
         """A time in office hours on the ``n``-th working day from ``day``."""
         return self.at(self.workday(day, n), self.rng.choice((9, 10, 11, 14, 15, 16)), self.rng.randint(0, 59))
